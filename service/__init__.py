@@ -1,0 +1,1 @@
+"""Ghostypedia backend: a raw-SQL service with a generated, typed query layer."""
