@@ -122,7 +122,10 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
     """Print every configuration variable with its default and help."""
     for name, default, help_text in describe():
-        print(f"{name}={default!s:<12} {help_text}")
+        if args.markdown:
+            print(f"| `{name}` | {f'`{default}`' if default else '(unset)'} | {help_text} |")
+        else:
+            print(f"{name + '=' + default:<32} {help_text}")
     return 0
 
 
@@ -153,7 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     add("generate", cmd_generate)
     add("check", cmd_check)
     add("run", cmd_run).add_argument("--workers", type=int, help="worker processes (default WORKERS)")
-    add("settings", cmd_settings)
+    add("settings", cmd_settings).add_argument(
+        "--markdown", action="store_true", help="as rows of the README's table"
+    )
     return parser
 
 

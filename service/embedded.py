@@ -102,15 +102,21 @@ class EmbeddedPostgres:
             os.chown(path, entry.pw_uid, entry.pw_gid)
 
     def _run(self, args: list[str], *, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
+        result = subprocess.run(
             [str(pg_bin_dir() / args[0]), *args[1:]],
-            check=True,
+            check=False,
             capture_output=True,
             text=True,
             timeout=timeout,
+            # Drop root's groups too, or directories' group bits would apply to the server.
             user=self._run_as,
+            group=self._run_as,
+            extra_groups=[] if self._run_as else None,
             cwd="/",
         )
+        if result.returncode != 0:
+            raise RuntimeError(f"{args[0]} failed ({result.returncode}): {result.stderr.strip()}")
+        return result
 
     @property
     def initialized(self) -> bool:
@@ -167,9 +173,9 @@ class EmbeddedPostgres:
                 ["pg_ctl", "-D", str(self.data_dir), "-l", str(log), "-w", "-t", "60", "-o", options, "start"],
                 timeout=90,
             )
-        except subprocess.CalledProcessError as exc:
+        except RuntimeError as exc:
             tail = log.read_text()[-2000:] if log.exists() else ""
-            raise RuntimeError(f"embedded PostgreSQL did not start: {exc.stderr}\n{tail}") from exc
+            raise RuntimeError(f"embedded PostgreSQL did not start: {exc}\n{tail}") from exc
         created = subprocess.run(
             [str(pg_bin_dir() / "createdb"), f"--maintenance-db={self.url('postgres')}", PG_DATABASE],
             capture_output=True,

@@ -109,13 +109,15 @@ async def _copy(
 
 async def synthetic(database_url: str, entities: int, *, seed: int = 1) -> int:
     """Generate `entities` entities, entities/2 stories, entities/20 users and 2x interactions."""
+    if entities < 1:
+        raise ValueError("--synthetic needs at least 1 entity")
     rng = random.Random(seed)  # reproducible data, not security
     run = uuid.uuid4().hex[:8]
     now = datetime.now(UTC)
     started = time.perf_counter()
     user_ids = [uuid.uuid4() for _ in range(max(1, entities // 20))]
     entity_ids = [uuid.uuid4() for _ in range(entities)]
-    story_ids = [uuid.uuid4() for _ in range(max(1, entities // 2))]
+    story_ids = [uuid.uuid4() for _ in range(entities // 2)]
 
     def users() -> Iterator[tuple[Any, ...]]:
         for n, user_id in enumerate(user_ids):
@@ -167,7 +169,7 @@ async def synthetic(database_url: str, entities: int, *, seed: int = 1) -> int:
     def interactions() -> Iterator[tuple[Any, ...]]:
         kinds = ("view", "view", "view", "like", "share", "read")
         for _ in range(entities * 2):
-            if rng.random() < 0.7:
+            if rng.random() < 0.7 or not story_ids:
                 target: tuple[Any, Any] = (rng.choice(entity_ids), None)
             else:
                 target = (None, rng.choice(story_ids))

@@ -1,0 +1,103 @@
+"""Shared fixtures: real PostgreSQL and Redis (throw-away embedded ones unless TEST_*_URL are set)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+import redis.asyncio as redis
+
+from service.embedded import EmbeddedPostgres, EmbeddedRedis
+from service.migrations import migrate
+from service.servers import create_database, drop_database, with_database
+
+
+@pytest.fixture(scope="session")
+def pg_server_dsn() -> Iterator[str]:
+    """DSN of the `postgres` database on a server where tests may create databases."""
+    external = os.environ.get("TEST_DATABASE_URL")
+    if external:
+        yield with_database(external, "postgres")
+        return
+    with tempfile.TemporaryDirectory(prefix="gp-test-pg-") as tmp:
+        server = EmbeddedPostgres(Path(tmp) / "pg", throwaway=True)
+        server.start()
+        try:
+            yield server.url("postgres")
+        finally:
+            server.destroy()
+
+
+@pytest.fixture(scope="session")
+def migrated_template(pg_server_dsn: str) -> Iterator[str]:
+    """Name of a database with every migration applied, to copy per test."""
+    name = f"gp_template_{secrets.token_hex(4)}"
+    url = create_database(pg_server_dsn, name)
+    migrate(url)
+    try:
+        yield name
+    finally:
+        drop_database(pg_server_dsn, name)
+
+
+@pytest.fixture
+def migrated_dsn(pg_server_dsn: str, migrated_template: str) -> Iterator[str]:
+    """A fresh, fully migrated database of this test's own."""
+    name = f"gp_test_{secrets.token_hex(6)}"
+    url = create_database(pg_server_dsn, name, template=migrated_template)
+    try:
+        yield url
+    finally:
+        drop_database(pg_server_dsn, name)
+
+
+@pytest.fixture
+async def pool(migrated_dsn: str) -> AsyncIterator[asyncpg.Pool]:
+    """A connection pool on this test's migrated database."""
+    from service.db import create_pool
+
+    pool = await create_pool(migrated_dsn, min_size=1, max_size=5)
+    try:
+        yield pool
+    finally:
+        await pool.close()
+
+
+@pytest.fixture
+async def conn(migrated_dsn: str) -> AsyncIterator[asyncpg.Connection]:
+    """One plain connection on this test's migrated database."""
+    connection = await asyncpg.connect(migrated_dsn)
+    try:
+        yield connection
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[EmbeddedRedis | None]:
+    """A throw-away embedded Redis, or None when TEST_REDIS_URL names an external one."""
+    if os.environ.get("TEST_REDIS_URL"):
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="gp-test-redis-") as tmp:
+        server = EmbeddedRedis(Path(tmp) / "redis")
+        server.start()
+        try:
+            yield server
+        finally:
+            server.destroy()
+
+
+@pytest.fixture
+async def redis_url(redis_server: EmbeddedRedis | None) -> AsyncIterator[str]:
+    """URL of a Redis emptied for this test."""
+    url = os.environ.get("TEST_REDIS_URL") or (redis_server.start() if redis_server else "")
+    client = redis.Redis.from_url(url)
+    await client.flushdb()
+    await client.aclose()
+    yield url
