@@ -10,6 +10,8 @@ import asyncpg
 import msgspec
 from aiohttp import web
 
+from service.appkeys import REQUEST_ID
+
 log = logging.getLogger("service.problems")
 
 PROBLEM_TYPE_BASE = "https://ghostypedia.example/problems/"
@@ -48,7 +50,7 @@ def problem_response(request: web.Request, problem: Problem) -> web.Response:
         "status": problem.status,
         "detail": problem.detail or problem.title,
         "instance": request.path,
-        "request_id": request.get("request_id", ""),
+        "request_id": request.get(REQUEST_ID, ""),
         **problem.extra,
     }
     if problem.errors is not None:

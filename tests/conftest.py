@@ -11,6 +11,11 @@ from pathlib import Path
 import asyncpg
 import pytest
 import redis.asyncio as redis
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from service.app import create_app
+from service.config import Settings
 
 from service.embedded import EmbeddedPostgres, EmbeddedRedis
 from service.migrations import migrate
@@ -101,3 +106,16 @@ async def redis_url(redis_server: EmbeddedRedis | None) -> AsyncIterator[str]:
     await client.flushdb()
     await client.aclose()
     yield url
+
+
+@pytest.fixture
+def settings(migrated_dsn: str, redis_url: str) -> Settings:
+    """Settings pointing at this test's database and Redis."""
+    return Settings(database_url=migrated_dsn, redis_url=redis_url, db_pool_min_size=1)
+
+
+@pytest.fixture
+async def client(settings: Settings) -> AsyncIterator[TestClient[web.Request, web.Application]]:
+    """An HTTP client for the app, served on a real socket for this test."""
+    async with TestClient(TestServer(create_app(settings))) as test_client:
+        yield test_client

@@ -1,0 +1,3 @@
+-- name: ListAppliedMigrations :many
+-- Versions of the migrations dbmate has applied, oldest first.
+SELECT version FROM schema_migrations ORDER BY version;

@@ -1,0 +1,85 @@
+"""The aiohttp application factory, used by `python -m service run` and by the tests."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import AsyncIterator
+
+import redis.asyncio as redis
+from aiohttp import web
+
+from service import health, openapi
+from service.appkeys import DATABASE, REDIS, REQUEST_ID, SETTINGS, STARTED_AT
+from service.config import Settings
+from service.db import Database, create_pool
+from service.problems import Handler, problem_middleware
+
+log = logging.getLogger("service.app")
+
+REQUEST_ID_HEADER = "X-Request-ID"
+
+
+@web.middleware
+async def request_id_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Accept a sane X-Request-ID or make one; echo it on the response."""
+    incoming = request.headers.get(REQUEST_ID_HEADER, "")
+    valid = 0 < len(incoming) <= 128 and incoming.isprintable() and incoming.isascii()
+    request_id = incoming if valid else secrets.token_hex(16)
+    request[REQUEST_ID] = request_id
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        exc.headers[REQUEST_ID_HEADER] = request_id
+        raise
+    response.headers[REQUEST_ID_HEADER] = request_id
+    return response
+
+
+async def database_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Open the primary (and replica) pools for the app's lifetime."""
+    settings = app[SETTINGS]
+    pool_options = {
+        "min_size": settings.db_pool_min_size,
+        "max_size": settings.db_pool_max_size,
+        "statement_cache_size": settings.db_statement_cache_size,
+        "command_timeout": settings.db_command_timeout,
+    }
+    primary = await create_pool(settings.database_url, **pool_options)  # type: ignore[arg-type]
+    replica = None
+    if settings.database_replica_url:
+        replica = await create_pool(settings.database_replica_url, **pool_options)  # type: ignore[arg-type]
+    app[DATABASE] = Database(primary, replica)
+    yield
+    if replica is not None:
+        await replica.close()
+    await primary.close()
+
+
+async def redis_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Open the Redis client for the app's lifetime; it connects lazily, so Redis may be down."""
+    settings = app[SETTINGS]
+    client = redis.Redis.from_url(
+        settings.redis_url,
+        socket_timeout=settings.redis_socket_timeout,
+        socket_connect_timeout=settings.redis_socket_timeout,
+        health_check_interval=30,
+    )
+    app[REDIS] = client
+    yield
+    await client.aclose()
+
+
+def create_app(settings: Settings) -> web.Application:
+    """Build the application; `settings` must already name the database and Redis URLs."""
+    app = web.Application(middlewares=[request_id_middleware, problem_middleware])
+    app[SETTINGS] = settings
+    app[STARTED_AT] = time.monotonic()
+    app.cleanup_ctx.append(database_ctx)
+    app.cleanup_ctx.append(redis_ctx)
+    resources = [health.routes]
+    for resource in resources:
+        resource.setup(app)
+    openapi.setup(app, resources)
+    return app
