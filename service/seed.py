@@ -196,6 +196,8 @@ async def synthetic(database_url: str, entities: int, *, seed: int = 1) -> int:
             await _copy(connection, "interactions",
                         ("user_id", "ghost_entity_id", "story_id", "kind", "created_at"),
                         interactions(), entities * 2)  # fmt: skip
+        # COPY leaves GIN entries in the pending list and no statistics; the planner needs both.
+        await connection.execute("VACUUM ANALYZE")
     finally:
         await connection.close()
     elapsed = time.perf_counter() - started
