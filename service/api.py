@@ -7,7 +7,7 @@ import binascii
 import hashlib
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import msgspec
 from aiohttp import web
@@ -22,10 +22,10 @@ JSON_CONTENT_TYPE = "application/json"
 MAX_BODY_BYTES = 256 * 1024
 
 
-class Page(msgspec.Struct, frozen=True):
-    """One page of a keyset-paginated list."""
+class Page(msgspec.Struct, Generic[T], frozen=True):
+    """One page of a keyset-paginated list; declare `response=Page[ItemStruct]`."""
 
-    items: list[Any]
+    items: list[T]
     next_cursor: str | None
 
 
