@@ -97,9 +97,7 @@ def _field_errors(data: Any, model: type[msgspec.Struct], *, strict: bool) -> li
     info = msgspec.inspect.type_info(model)
     assert isinstance(info, msgspec.inspect.StructType)
     known = {f.encode_name: f for f in info.fields}
-    errors = [
-        {"field": name, "message": "unknown field"} for name in data if name not in known
-    ]
+    errors = [{"field": name, "message": "unknown field"} for name in data if name not in known]
     hints = msgspec.structs.fields(model)
     for field_info, hint in zip(info.fields, hints, strict=True):
         name = field_info.encode_name
@@ -137,14 +135,20 @@ def convert(data: Any, model: type[StructT], *, strict: bool = True) -> StructT:
 async def read_body(request: web.Request, model: type[StructT]) -> StructT:
     """Parse a JSON request body into `model` (unknown fields rejected, every error reported)."""
     if request.content_type != JSON_CONTENT_TYPE:
-        raise Problem(415, "Unsupported Media Type", "send the body as application/json", type="media-type")
+        raise Problem(
+            415, "Unsupported Media Type", "send the body as application/json", type="media-type"
+        )
     raw = await request.content.read(MAX_BODY_BYTES + 1)
     if len(raw) > MAX_BODY_BYTES:
-        raise Problem(413, "Content Too Large", f"the body is over {MAX_BODY_BYTES} bytes", type="too-large")
+        raise Problem(
+            413, "Content Too Large", f"the body is over {MAX_BODY_BYTES} bytes", type="too-large"
+        )
     try:
         data = msgspec.json.decode(raw)
     except msgspec.DecodeError as exc:
-        raise Problem(400, "Bad Request", f"the body is not valid JSON: {exc}", type="malformed") from None
+        raise Problem(
+            400, "Bad Request", f"the body is not valid JSON: {exc}", type="malformed"
+        ) from None
     return convert(data, model)
 
 
@@ -180,7 +184,9 @@ def decode_cursor(cursor: str, kind: type[T]) -> T:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         return msgspec.json.decode(raw, type=kind)
     except (binascii.Error, ValueError, msgspec.DecodeError):
-        raise validation_problem([{"field": "cursor", "message": "not a cursor from this list"}]) from None
+        raise validation_problem(
+            [{"field": "cursor", "message": "not a cursor from this list"}]
+        ) from None
 
 
 # ---- output ------------------------------------------------------------------------------------
@@ -198,7 +204,7 @@ def respond(
     etag: bool = False,
     headers: dict[str, str] | None = None,
 ) -> web.Response:
-    """JSON response; personal data is `private, no-store`; public GETs get an ETag (304 on match)."""
+    """JSON response: personal data `private, no-store`; public GETs an ETag (304 on match)."""
     body = data if isinstance(data, bytes) else _encoder.encode(data)
     response_headers = dict(headers or {})
     if private:
@@ -216,7 +222,9 @@ def respond(
 
 def no_content(*, private: bool = True) -> web.Response:
     """204 with no body."""
-    return web.Response(status=204, headers={"Cache-Control": "private, no-store"} if private else {})
+    return web.Response(
+        status=204, headers={"Cache-Control": "private, no-store"} if private else {}
+    )
 
 
 def not_found(what: str) -> Problem:

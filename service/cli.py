@@ -35,14 +35,14 @@ def cmd_psql(args: argparse.Namespace, settings: Settings) -> int:
     """Open psql on the database in use."""
     url = servers.resolve(settings).database_url
     argv = servers.psql_command(url)
-    os.execv(argv[0], argv)
+    os.execv(argv[0], argv)  # noqa: S606 - replace this process with the shell
 
 
 def cmd_redis_cli(args: argparse.Namespace, settings: Settings) -> int:
     """Open redis-cli on the Redis in use."""
     url = servers.resolve(settings).redis_url
     cli = str(redis_bin("redis-cli"))
-    os.execv(cli, [cli, "-u", url])
+    os.execv(cli, [cli, "-u", url])  # noqa: S606 - replace this process with the shell
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
@@ -115,7 +115,9 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         redis_url=resolved.redis_url,
         workers=workers,
     )
-    print(f"serving on http://{settings.host}:{settings.port} ({workers} worker(s))", file=sys.stderr)
+    print(
+        f"serving on http://{settings.host}:{settings.port} ({workers} worker(s))", file=sys.stderr
+    )
     return runner.serve_workers(settings)
 
 
@@ -147,15 +149,22 @@ def build_parser() -> argparse.ArgumentParser:
     add("migrate", cmd_migrate)
     add("rollback", cmd_rollback)
     add("migrate-status", cmd_migrate_status)
-    add("new-migration", cmd_new_migration).add_argument("name", help="verb_object, e.g. add_ghost_era")
+    add("new-migration", cmd_new_migration).add_argument(
+        "name", help="verb_object, e.g. add_ghost_era"
+    )
     seed_parser = add("seed", cmd_seed)
     seed_parser.add_argument("--clean", action="store_true", help="remove exactly the demo data")
     seed_parser.add_argument(
-        "--synthetic", type=int, metavar="N", help="generate N synthetic entities (and more) via COPY"
+        "--synthetic",
+        type=int,
+        metavar="N",
+        help="generate N synthetic entities (and more) via COPY",
     )
     add("generate", cmd_generate)
     add("check", cmd_check)
-    add("run", cmd_run).add_argument("--workers", type=int, help="worker processes (default WORKERS)")
+    add("run", cmd_run).add_argument(
+        "--workers", type=int, help="worker processes (default WORKERS)"
+    )
     add("settings", cmd_settings).add_argument(
         "--markdown", action="store_true", help="as rows of the README's table"
     )

@@ -27,7 +27,9 @@ class Settings:
         "", "read-only replica URL; read-only generated queries go there when set"
     )
     redis_url: str = setting("", "Redis URL; unset starts the embedded Redis under DATA_DIR/redis")
-    data_dir: str = setting(".data", "where embedded servers keep their data (relative to the repo)")
+    data_dir: str = setting(
+        ".data", "where embedded servers keep their data (relative to the repo)"
+    )
     host: str = setting("127.0.0.1", "address the HTTP server listens on")
     port: int = setting(8080, "port the HTTP server listens on")
     workers: int = setting(1, "HTTP worker processes sharing the port (SO_REUSEPORT)")
@@ -57,7 +59,9 @@ class Settings:
             try:
                 values[f.name] = kind(raw)
             except ValueError as exc:
-                raise ValueError(f"{f.name.upper()}={raw!r} is not a valid {kind.__name__}") from exc
+                raise ValueError(
+                    f"{f.name.upper()}={raw!r} is not a valid {kind.__name__}"
+                ) from exc
         return cls(**values)
 
     @property
@@ -68,6 +72,4 @@ class Settings:
 
 def describe() -> list[tuple[str, str, str]]:
     """(variable, default, help) for every setting, for docs and `--help`."""
-    return [
-        (f.name.upper(), str(f.default), str(f.metadata["help"])) for f in fields(Settings)
-    ]
+    return [(f.name.upper(), str(f.default), str(f.metadata["help"])) for f in fields(Settings)]

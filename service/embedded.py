@@ -170,14 +170,30 @@ class EmbeddedPostgres:
         log = self.data_dir / "server.log"
         try:
             self._run(
-                ["pg_ctl", "-D", str(self.data_dir), "-l", str(log), "-w", "-t", "60", "-o", options, "start"],
+                [
+                    "pg_ctl",
+                    "-D",
+                    str(self.data_dir),
+                    "-l",
+                    str(log),
+                    "-w",
+                    "-t",
+                    "60",
+                    "-o",
+                    options,
+                    "start",
+                ],
                 timeout=90,
             )
         except RuntimeError as exc:
             tail = log.read_text()[-2000:] if log.exists() else ""
             raise RuntimeError(f"embedded PostgreSQL did not start: {exc}\n{tail}") from exc
         created = subprocess.run(
-            [str(pg_bin_dir() / "createdb"), f"--maintenance-db={self.url('postgres')}", PG_DATABASE],
+            [
+                str(pg_bin_dir() / "createdb"),
+                f"--maintenance-db={self.url('postgres')}",
+                PG_DATABASE,
+            ],
             capture_output=True,
             text=True,
             check=False,
@@ -189,7 +205,9 @@ class EmbeddedPostgres:
         """Stop the server if it runs (fast shutdown: active sessions are cancelled)."""
         if self.port() is None:
             return
-        self._run(["pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "-t", "60", "stop"], timeout=90)
+        self._run(
+            ["pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "-t", "60", "stop"], timeout=90
+        )
 
     def destroy(self) -> None:
         """Stop the server and delete its data directory."""

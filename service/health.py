@@ -59,7 +59,11 @@ async def ready(request: web.Request) -> web.Response:
     pending = sorted(set(expected_migrations()) - set(applied)) if db_ok else []
     checks = {
         "database": {"ok": db_ok, "latency_ms": round(db_seconds * 1000, 2), "error": db_error},
-        "redis": {"ok": redis_ok, "latency_ms": round(redis_seconds * 1000, 2), "error": redis_error},
+        "redis": {
+            "ok": redis_ok,
+            "latency_ms": round(redis_seconds * 1000, 2),
+            "error": redis_error,
+        },
         "migrations": {"ok": db_ok and not pending, "pending": pending},
     }
     is_ready = all(bool(check["ok"]) for check in checks.values())
@@ -71,4 +75,3 @@ async def ready(request: web.Request) -> web.Response:
         content_type="application/json",
         headers=headers,
     )
-

@@ -75,7 +75,9 @@ def _parameters(endpoint: Endpoint) -> list[dict[str, Any]]:
     return params
 
 
-def build(endpoints: Iterable[Endpoint], *, title: str = "Ghostypedia API", version: str = "1") -> dict[str, Any]:
+def build(
+    endpoints: Iterable[Endpoint], *, title: str = "Ghostypedia API", version: str = "1"
+) -> dict[str, Any]:
     """The OpenAPI 3.1 document for `endpoints`."""
     endpoints = list(endpoints)
     wanted: list[Any] = [ProblemDetails]
@@ -101,7 +103,11 @@ def build(endpoints: Iterable[Endpoint], *, title: str = "Ghostypedia API", vers
         for status in sorted(errors):
             responses[str(status)] = {
                 "description": ERROR_TITLES.get(status, "error"),
-                "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}},
+                "content": {
+                    "application/problem+json": {
+                        "schema": {"$ref": "#/components/schemas/ProblemDetails"}
+                    }
+                },
             }
         operation: dict[str, Any] = {
             "operationId": endpoint.handler.__name__,
@@ -119,7 +125,9 @@ def build(endpoints: Iterable[Endpoint], *, title: str = "Ghostypedia API", vers
             operation["security"] = [{"bearer": []}, {"cookie": []}]
         operations.append((endpoint, operation))
 
-    schemas, components = msgspec.json.schema_components(wanted, ref_template="#/components/schemas/{name}")
+    schemas, components = msgspec.json.schema_components(
+        wanted, ref_template="#/components/schemas/{name}"
+    )
 
     def resolve(node: Any) -> Any:
         if isinstance(node, dict):

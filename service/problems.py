@@ -95,9 +95,16 @@ def problem_for(exc: BaseException) -> Problem | None:
     if isinstance(exc, asyncpg.exceptions.UniqueViolationError):
         return Problem(409, "Conflict", _constraint_detail(exc, "already exists"), type="conflict")
     if isinstance(exc, asyncpg.exceptions.ForeignKeyViolationError):
-        return Problem(409, "Conflict", _constraint_detail(exc, "refers to a missing row"), type="conflict")
+        return Problem(
+            409, "Conflict", _constraint_detail(exc, "refers to a missing row"), type="conflict"
+        )
     if isinstance(exc, asyncpg.exceptions.CheckViolationError):
-        return Problem(422, "Unprocessable Content", _constraint_detail(exc, "is out of range"), type="validation")
+        return Problem(
+            422,
+            "Unprocessable Content",
+            _constraint_detail(exc, "is out of range"),
+            type="validation",
+        )
     if isinstance(exc, _UNAVAILABLE):
         return unavailable("the database is unavailable; try again shortly")
     return None
@@ -122,7 +129,9 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
             raise
         # Keep headers such as Allow; the body and its type are ours.
         headers = {
-            k: v for k, v in exc.headers.items() if k.lower() not in ("content-type", "content-length")
+            k: v
+            for k, v in exc.headers.items()
+            if k.lower() not in ("content-type", "content-length")
         }
         default_text = f"{exc.status}: {exc.reason}"
         detail = "" if exc.text in (None, default_text) else str(exc.text)
@@ -131,5 +140,7 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
         problem = problem_for(exc)
         if problem is None:
             log.exception("unhandled error on %s %s", request.method, request.path)
-            problem = Problem(500, "Internal Server Error", "an unexpected error occurred", type="internal")
+            problem = Problem(
+                500, "Internal Server Error", "an unexpected error occurred", type="internal"
+            )
         return problem_response(request, problem)

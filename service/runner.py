@@ -40,7 +40,9 @@ def serve_workers(settings: Settings) -> int:
         return 0
     context = multiprocessing.get_context("spawn")
     workers = [
-        context.Process(target=serve, args=(settings,), kwargs={"reuse_port": True}, name=f"web-{n}")
+        context.Process(
+            target=serve, args=(settings,), kwargs={"reuse_port": True}, name=f"web-{n}"
+        )
         for n in range(settings.workers)
     ]
     for worker in workers:

@@ -111,7 +111,7 @@ async def synthetic(database_url: str, entities: int, *, seed: int = 1) -> int:
     """Generate `entities` entities, entities/2 stories, entities/20 users and 2x interactions."""
     if entities < 1:
         raise ValueError("--synthetic needs at least 1 entity")
-    rng = random.Random(seed)  # reproducible data, not security
+    rng = random.Random(seed)  # noqa: S311 - reproducible data, not secrets
     run = uuid.uuid4().hex[:8]
     now = datetime.now(UTC)
     started = time.perf_counter()
@@ -123,7 +123,15 @@ async def synthetic(database_url: str, entities: int, *, seed: int = 1) -> int:
         for n, user_id in enumerate(user_ids):
             name = f"{SYNTHETIC_PREFIX}_{run}_{n}"
             # Not a valid argon2 hash: synthetic users cannot sign in.
-            yield (user_id, f"{name}@synthetic.ghostypedia.test", name, f"User {n}", "!", "reader", "free")
+            yield (
+                user_id,
+                f"{name}@synthetic.ghostypedia.test",
+                name,
+                f"User {n}",
+                "!",
+                "reader",
+                "free",
+            )
 
     def ghosts() -> Iterator[tuple[Any, ...]]:
         for n, entity_id in enumerate(entity_ids):
@@ -139,7 +147,8 @@ async def synthetic(database_url: str, entities: int, *, seed: int = 1) -> int:
                 origin,
                 f"{word.title()} Hollow",
                 rng.choice(("medieval", "victorian", "modern", "ancient")),
-                f"A {word} {noun} said to haunt the {word} places of {origin}, seen at {rng.choice(TAGS)}.",
+                f"A {word} {noun} said to haunt the {word} places of {origin}, "
+                f"seen at {rng.choice(TAGS)}.",
                 rng.randint(1, 5),
                 [f"{word} voice", f"{noun} shape"],
                 tags,
@@ -173,13 +182,19 @@ async def synthetic(database_url: str, entities: int, *, seed: int = 1) -> int:
                 target: tuple[Any, Any] = (rng.choice(entity_ids), None)
             else:
                 target = (None, rng.choice(story_ids))
-            yield (rng.choice(user_ids), *target, rng.choice(kinds), now - timedelta(seconds=rng.randint(0, 2_592_000)))
+            yield (
+                rng.choice(user_ids),
+                *target,
+                rng.choice(kinds),
+                now - timedelta(seconds=rng.randint(0, 2_592_000)),
+            )
 
     connection = await asyncpg.connect(database_url)
     try:
         async with connection.transaction():
             await _copy(connection, "users",
-                        ("id", "email", "username", "display_name", "password_hash", "role", "tier"),
+                        ("id", "email", "username", "display_name", "password_hash", "role",
+                         "tier"),
                         users(), len(user_ids))  # fmt: skip
             await _copy(connection, "ghost_entities",
                         ("id", "slug", "name", "entity_type", "origin", "location", "era",

@@ -45,9 +45,7 @@ def resolve(settings: Settings, *, start: bool = True, quiet: bool = False) -> S
         redis = embedded_redis(settings)
         redis_url = redis.start() if start else redis.url()
         _announce(quiet, "Redis (embedded)", redis_url, redis.data_dir, "make redis-cli")
-    return Servers(
-        database_url, redis_url, not settings.database_url, not settings.redis_url
-    )
+    return Servers(database_url, redis_url, not settings.database_url, not settings.redis_url)
 
 
 def _announce(quiet: bool, what: str, url: str, data: object, shell: str) -> None:

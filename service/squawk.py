@@ -10,7 +10,9 @@ from pathlib import Path
 
 from service.migrations import MIGRATIONS_DIR
 
-UP_SECTION = re.compile(r"--\s*migrate:up(?P<options>[^\n]*)\n(?P<body>.*?)(?=--\s*migrate:down|\Z)", re.S)
+UP_SECTION = re.compile(
+    r"--\s*migrate:up(?P<options>[^\n]*)\n(?P<body>.*?)(?=--\s*migrate:down|\Z)", re.S
+)
 
 
 def up_section(text: str) -> tuple[str, bool]:

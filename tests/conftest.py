@@ -1,4 +1,4 @@
-"""Shared fixtures: real PostgreSQL and Redis (throw-away embedded ones unless TEST_*_URL are set)."""
+"""Shared fixtures: real PostgreSQL and Redis (throw-away embedded ones unless TEST_*_URL set)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from service.app import create_app
 from service.config import Settings
-
 from service.embedded import EmbeddedPostgres, EmbeddedRedis
 from service.migrations import migrate
 from service.servers import create_database, drop_database, with_database

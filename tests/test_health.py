@@ -35,7 +35,9 @@ async def test_not_ready_while_a_migration_is_pending(client: Client, migrated_d
     assert len(body["checks"]["migrations"]["pending"]) == 1
 
 
-async def test_not_ready_while_redis_is_down(client: Client, redis_server: EmbeddedRedis | None) -> None:
+async def test_not_ready_while_redis_is_down(
+    client: Client, redis_server: EmbeddedRedis | None
+) -> None:
     if redis_server is None:
         pytest.skip("an external Redis (TEST_REDIS_URL) is not ours to stop")
     redis_server.stop()

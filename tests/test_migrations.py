@@ -33,8 +33,8 @@ def test_committed_schema_dump_is_current(scratch: str, tmp_path: Path) -> None:
     dbmate("up", url=scratch)
     actual = dump_schema(scratch, tmp_path / "schema.sql")
     expected = normalized_dump(SCHEMA_FILE.read_text())
-    assert actual == expected, (
-        "db/schema.sql is stale: run `make migrate` and commit it\n" + _diff(expected, actual, "migrated")
+    assert actual == expected, "db/schema.sql is stale: run `make migrate` and commit it\n" + _diff(
+        expected, actual, "migrated"
     )
 
 

@@ -7,6 +7,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from service import seed
+from service.config import ROOT
 
 # Tables the demo dataset fills, and which of their ids mark demo rows.
 SEEDED_TABLES = (
@@ -30,7 +31,9 @@ async def counts(conn: asyncpg.Connection) -> dict[str, int]:
     }
 
 
-async def test_demo_seed_is_idempotent_and_large_enough(migrated_dsn: str, conn: asyncpg.Connection) -> None:
+async def test_demo_seed_is_idempotent_and_large_enough(
+    migrated_dsn: str, conn: asyncpg.Connection
+) -> None:
     await seed.load(migrated_dsn)
     first = await counts(conn)
     await seed.load(migrated_dsn)
@@ -46,18 +49,24 @@ async def test_demo_seed_is_idempotent_and_large_enough(migrated_dsn: str, conn:
     assert await conn.fetchval("SELECT count(*) FROM comments WHERE parent_id IS NOT NULL") > 0
 
 
-async def test_demo_passwords_in_readme_match_the_seed(migrated_dsn: str, conn: asyncpg.Connection) -> None:
+async def test_demo_passwords_in_readme_match_the_seed(
+    migrated_dsn: str, conn: asyncpg.Connection
+) -> None:
     await seed.load(migrated_dsn)
     hasher = PasswordHasher()
-    readme = (seed.ROOT / "README.md").read_text()
+    readme = (ROOT / "README.md").read_text()
     for username, password in DEMO_PASSWORDS.items():
-        stored = await conn.fetchval("SELECT password_hash FROM users WHERE username = $1", username)
+        stored = await conn.fetchval(
+            "SELECT password_hash FROM users WHERE username = $1", username
+        )
         assert stored.startswith("$argon2id$")
         assert hasher.verify(stored, password)
         assert f"`{password}`" in readme and f"`{username}`" in readme
 
 
-async def test_clean_removes_exactly_the_demo_data(migrated_dsn: str, conn: asyncpg.Connection) -> None:
+async def test_clean_removes_exactly_the_demo_data(
+    migrated_dsn: str, conn: asyncpg.Connection
+) -> None:
     own_user = await conn.fetchval(
         "INSERT INTO users (email, username, display_name, password_hash)"
         " VALUES ('own@example.org', 'own_user', 'Own', 'x') RETURNING id"
