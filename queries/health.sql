@@ -1,3 +1,5 @@
 -- name: ListAppliedMigrations :many
 -- Versions of the migrations dbmate has applied, oldest first.
-SELECT version FROM schema_migrations ORDER BY version;
+SELECT version
+FROM schema_migrations
+ORDER BY version;

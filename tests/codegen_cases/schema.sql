@@ -1,0 +1,40 @@
+-- Test-only schema for the generator: every kind, type and nullability case.
+CREATE TYPE mood AS ENUM ('calm', 'angry', 'sad');
+
+CREATE TABLE authors (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    name text NOT NULL,
+    email text NULL,
+    kind text NOT NULL DEFAULT 'human' CHECK (kind IN ('human', 'ghost')),
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE hauntings (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    author_id uuid NULL REFERENCES authors (id) ON DELETE SET NULL,
+    title text NOT NULL,
+    mood mood NOT NULL DEFAULT 'calm',
+    intensity numeric(6, 2) NULL,
+    duration interval NULL,
+    seen_on date NULL,
+    seen_at timestamp NULL,
+    payload jsonb NULL,
+    raw bytea NULL,
+    origin_ip inet NULL,
+    tags text [] NOT NULL DEFAULT '{}',
+    scores integer [] NULL,
+    moods mood [] NULL,
+    doc tsvector NULL,
+    rating double precision NULL,
+    small smallint NULL,
+    flag boolean NOT NULL DEFAULT FALSE,
+    status varchar(10) NOT NULL DEFAULT 'open' CHECK (status = ANY (ARRAY['open', 'closed']))
+);
+
+CREATE TABLE bulk (
+    a integer NOT NULL,
+    b text NULL,
+    c timestamptz NULL
+);
+
+CREATE FUNCTION bump() RETURNS integer LANGUAGE sql VOLATILE AS 'SELECT 1';
