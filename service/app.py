@@ -13,7 +13,8 @@ from aiohttp import web
 from service import health, openapi
 from service.appkeys import DATABASE, REDIS, REQUEST_ID, SETTINGS, STARTED_AT
 from service.config import Settings
-from service.db import Database, create_pool
+from service.db import connect
+from service.handlers import accounts
 from service.problems import Handler, problem_middleware
 
 log = logging.getLogger("service.app")
@@ -40,21 +41,17 @@ async def request_id_middleware(request: web.Request, handler: Handler) -> web.S
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:
     """Open the primary (and replica) pools for the app's lifetime."""
     settings = app[SETTINGS]
-    pool_options = {
-        "min_size": settings.db_pool_min_size,
-        "max_size": settings.db_pool_max_size,
-        "statement_cache_size": settings.db_statement_cache_size,
-        "command_timeout": settings.db_command_timeout,
-    }
-    primary = await create_pool(settings.database_url, **pool_options)  # type: ignore[arg-type]
-    replica = None
-    if settings.database_replica_url:
-        replica = await create_pool(settings.database_replica_url, **pool_options)  # type: ignore[arg-type]
-    app[DATABASE] = Database(primary, replica)
+    app[DATABASE] = await connect(
+        settings.database_url,
+        replica_dsn=settings.database_replica_url or None,
+        min_size=settings.db_pool_min_size,
+        max_size=settings.db_pool_max_size,
+        statement_cache_size=settings.db_statement_cache_size,
+        command_timeout=settings.db_command_timeout,
+        acquire_timeout=settings.db_pool_timeout,
+    )
     yield
-    if replica is not None:
-        await replica.close()
-    await primary.close()
+    await app[DATABASE].close()
 
 
 async def redis_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -78,7 +75,7 @@ def create_app(settings: Settings) -> web.Application:
     app[STARTED_AT] = time.monotonic()
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(redis_ctx)
-    resources = [health.routes]
+    resources = [health.routes, accounts.routes]
     for resource in resources:
         resource.setup(app)
     openapi.setup(app, resources)

@@ -92,6 +92,22 @@ async def init_connection(conn: asyncpg.Connection[asyncpg.Record]) -> None:
     )
 
 
+class BoundedPool(asyncpg.Pool):
+    """A pool whose every acquire (including `pool.fetch()` and friends) waits a bounded time.
+
+    asyncpg's own query methods acquire without a timeout, so an exhausted pool would make a
+    request wait forever; here the wait ends in TimeoutError, which the app answers with 503.
+    """
+
+    def __init__(self, *args: Any, acquire_timeout: float | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.acquire_timeout = acquire_timeout
+
+    def acquire(self, *, timeout: float | None = None) -> Any:
+        """Acquire a connection, waiting at most `timeout` (default: the pool's bound)."""
+        return super().acquire(timeout=self.acquire_timeout if timeout is None else timeout)
+
+
 async def create_pool(
     dsn: str,
     *,
@@ -99,17 +115,27 @@ async def create_pool(
     max_size: int = 10,
     statement_cache_size: int = 100,
     command_timeout: float | None = 30.0,
+    acquire_timeout: float | None = None,
 ) -> asyncpg.Pool[asyncpg.Record]:
     """An asyncpg pool with JSON codecs; `statement_cache_size=0` for PgBouncer transaction mode."""
-    pool = await asyncpg.create_pool(
+    pool = BoundedPool(
         dsn,
+        acquire_timeout=acquire_timeout,
+        connection_class=asyncpg.Connection,
+        record_class=asyncpg.Record,
         min_size=min_size,
         max_size=max_size,
+        max_queries=50_000,
+        max_inactive_connection_lifetime=300.0,
         statement_cache_size=statement_cache_size,
         command_timeout=command_timeout,
         init=init_connection,
+        connect=None,
+        setup=None,
+        reset=None,
+        loop=None,
     )
-    assert pool is not None  # asyncpg types the awaited pool as optional
+    await pool
     return pool
 
 
@@ -142,6 +168,7 @@ async def connect(
     max_size: int = 10,
     statement_cache_size: int = 100,
     command_timeout: float | None = 30.0,
+    acquire_timeout: float | None = None,
 ) -> Database:
     """Open the primary pool and, given `replica_dsn` (DATABASE_REPLICA_URL), a replica pool."""
     kwargs: dict[str, Any] = {
@@ -149,6 +176,7 @@ async def connect(
         "max_size": max_size,
         "statement_cache_size": statement_cache_size,
         "command_timeout": command_timeout,
+        "acquire_timeout": acquire_timeout,
     }
     primary = await create_pool(dsn, **kwargs)
     replica = None
