@@ -207,3 +207,284 @@ SELECT
     g.updated_at
 FROM ghost_entities AS g
 ORDER BY g.id ASC;
+
+-- ---- HTTP API v1 -------------------------------------------------------------------------------
+-- List filters shared by ListGhostsRecent, ListGhostsByName and ListGhostsByRelevance: drafts only
+-- with include_drafts (editors' view), query in web search syntax, tags all present ([] for any),
+-- entity type and danger range (NULL for any). after_* is the keyset position of the last row of
+-- the previous page (after_id NULL for the first page).
+
+-- name: ListGhostsRecent :many
+-- Entities newest first; drafts (no published_at) come ahead of them in the editors' view.
+-- Filters and keyset: see the "HTTP API v1" note in queries/ghosts.sql.
+SELECT
+    g.id,
+    g.slug,
+    g.name,
+    g.entity_type,
+    g.danger_level,
+    g.tags,
+    g.status,
+    g.published_at,
+    g.updated_at
+FROM ghost_entities AS g
+WHERE
+    (g.status = 'published' OR @include_drafts::boolean)
+    AND (
+        sqlc.narg(query)::text IS NULL
+        OR g.search_vector @@ websearch_to_tsquery('english', sqlc.narg(query))
+    )
+    AND g.tags @> @tags::text[]
+    AND (sqlc.narg(entity_type)::text IS NULL OR g.entity_type = sqlc.narg(entity_type))
+    AND (sqlc.narg(min_danger)::smallint IS NULL OR g.danger_level >= sqlc.narg(min_danger))
+    AND (sqlc.narg(max_danger)::smallint IS NULL OR g.danger_level <= sqlc.narg(max_danger))
+    -- DESC puts NULLs (drafts) first: after a draft come the remaining drafts, then every
+    -- published row; after a published row only older published rows.
+    AND (
+        sqlc.narg(after_id)::uuid IS NULL
+        OR (
+            sqlc.narg(after_published_at)::timestamptz IS NULL
+            AND (g.published_at IS NOT NULL OR g.id < sqlc.narg(after_id))
+        )
+        OR (g.published_at, g.id) < (sqlc.narg(after_published_at), sqlc.narg(after_id))
+    )
+ORDER BY g.published_at DESC, g.id DESC
+LIMIT @max_rows;
+
+-- name: ListGhostsByName :many
+-- Entities by name, A to Z.
+-- Filters and keyset: see the "HTTP API v1" note in queries/ghosts.sql.
+SELECT
+    g.id,
+    g.slug,
+    g.name,
+    g.entity_type,
+    g.danger_level,
+    g.tags,
+    g.status,
+    g.published_at,
+    g.updated_at
+FROM ghost_entities AS g
+WHERE
+    (g.status = 'published' OR @include_drafts::boolean)
+    AND (
+        sqlc.narg(query)::text IS NULL
+        OR g.search_vector @@ websearch_to_tsquery('english', sqlc.narg(query))
+    )
+    AND g.tags @> @tags::text[]
+    AND (sqlc.narg(entity_type)::text IS NULL OR g.entity_type = sqlc.narg(entity_type))
+    AND (sqlc.narg(min_danger)::smallint IS NULL OR g.danger_level >= sqlc.narg(min_danger))
+    AND (sqlc.narg(max_danger)::smallint IS NULL OR g.danger_level <= sqlc.narg(max_danger))
+    AND (
+        sqlc.narg(after_id)::uuid IS NULL
+        OR (g.name, g.id) > (sqlc.narg(after_name)::text, sqlc.narg(after_id))
+    )
+ORDER BY g.name ASC, g.id ASC
+LIMIT @max_rows;
+
+-- name: ListGhostsByRelevance :many
+-- Full-text matches for query: entities whose name matches first, then by ts_rank_cd.
+-- The keyset is (name_match, rank, id), all descending.
+-- Filters and keyset: see the "HTTP API v1" note in queries/ghosts.sql.
+SELECT
+    g.id,
+    g.slug,
+    g.name,
+    g.entity_type,
+    g.danger_level,
+    g.tags,
+    g.status,
+    g.published_at,
+    g.updated_at,
+    -- weight A of search_vector is the name: does the name alone match?
+    ts_filter(g.search_vector, '{a}') @@ websearch_to_tsquery('english', @query) AS "name_match!", -- noqa: RF05, LT05
+    ts_rank_cd(g.search_vector, websearch_to_tsquery('english', @query)) AS "rank!" -- noqa: RF05
+FROM ghost_entities AS g
+WHERE
+    (g.status = 'published' OR @include_drafts::boolean)
+    AND g.search_vector @@ websearch_to_tsquery('english', @query)
+    AND g.tags @> @tags::text[]
+    AND (sqlc.narg(entity_type)::text IS NULL OR g.entity_type = sqlc.narg(entity_type))
+    AND (sqlc.narg(min_danger)::smallint IS NULL OR g.danger_level >= sqlc.narg(min_danger))
+    AND (sqlc.narg(max_danger)::smallint IS NULL OR g.danger_level <= sqlc.narg(max_danger))
+    AND (
+        sqlc.narg(after_id)::uuid IS NULL
+        OR (
+            ts_filter(g.search_vector, '{a}') @@ websearch_to_tsquery('english', @query),
+            ts_rank_cd(g.search_vector, websearch_to_tsquery('english', @query)),
+            g.id
+        ) < (
+            sqlc.narg(after_name_match)::boolean,
+            sqlc.narg(after_rank)::real,
+            sqlc.narg(after_id)
+        )
+    )
+ORDER BY "name_match!" DESC, "rank!" DESC, g.id DESC -- noqa: RF05
+LIMIT @max_rows;
+
+-- name: SuggestGhosts :many
+-- Published entities for autocomplete: names starting with prefix (any case) first, then names
+-- trigram-similar to it (pg_trgm's `%`), so a typo still finds the entity.
+WITH input AS (
+    SELECT
+        @prefix::text AS term,
+        -- LIKE wildcards typed by the user are literal characters
+        replace(replace(replace(@prefix, '\', '\\'), '%', '\%'), '_', '\_') || '%' AS pattern
+)
+
+SELECT
+    g.slug,
+    g.name,
+    g.entity_type,
+    g.name ILIKE i.pattern AS "prefix_match!", -- noqa: RF05
+    similarity(g.name, i.term) AS "similarity!" -- noqa: RF05
+FROM ghost_entities AS g
+CROSS JOIN input AS i
+WHERE
+    g.status = 'published'
+    AND (g.name ILIKE i.pattern OR g.name % i.term)
+ORDER BY "prefix_match!" DESC, "similarity!" DESC, g.name ASC, g.id ASC -- noqa: RF05
+LIMIT @max_rows;
+
+-- The linter's placeholder templater turns parameters into bare names, which RF02 would want
+-- qualified in the joins below.
+-- noqa: disable=RF02
+
+-- name: GetGhostDetail :one
+-- One entity by slug with its counters (zeros before it has a statistics row); drafts only
+-- with include_drafts.
+SELECT
+    g.id,
+    g.slug,
+    g.name,
+    g.entity_type,
+    g.origin,
+    g.location,
+    g.era,
+    g.description,
+    g.danger_level,
+    g.characteristics,
+    g.tags,
+    g.status,
+    g.published_at,
+    g.author_id,
+    g.created_at,
+    g.updated_at,
+    coalesce(cs.view_count, 0) AS view_count,
+    coalesce(cs.like_count, 0) AS like_count,
+    coalesce(cs.share_count, 0) AS share_count,
+    coalesce(cs.read_count, 0) AS read_count,
+    coalesce(cs.bookmark_count, 0) AS bookmark_count,
+    coalesce(cs.comment_count, 0) AS comment_count
+FROM ghost_entities AS g
+LEFT JOIN content_statistics AS cs ON g.id = cs.ghost_entity_id
+WHERE g.slug = @slug AND (g.status = 'published' OR @include_drafts::boolean);
+
+-- name: ListRelatedGhosts :many
+-- Entities related to ghost_id in either direction, by name; drafts only with include_drafts.
+-- direction says whether ghost_id is the relationship's source (outgoing) or target (incoming).
+SELECT
+    o.id,
+    o.slug,
+    o.name,
+    o.entity_type,
+    o.danger_level,
+    o.status,
+    r.relationship_type,
+    r.description,
+    CASE WHEN r.source_id = @ghost_id THEN 'outgoing' ELSE 'incoming' END AS direction
+FROM ghost_entity_relationships AS r
+INNER JOIN ghost_entities AS o
+    ON CASE WHEN r.source_id = @ghost_id THEN r.target_id ELSE r.source_id END = o.id
+WHERE
+    (r.source_id = @ghost_id OR r.target_id = @ghost_id)
+    AND (o.status = 'published' OR @include_drafts::boolean)
+    AND (
+        sqlc.narg(after_id)::uuid IS NULL
+        OR (o.name, o.id) > (sqlc.narg(after_name)::text, sqlc.narg(after_id))
+    )
+ORDER BY o.name ASC, o.id ASC
+LIMIT @max_rows;
+
+-- noqa: enable=RF02
+
+-- name: ListGhostIdsBySlugs :many
+-- Ids of the entities (any status) with these slugs; unknown slugs are simply absent.
+SELECT
+    g.id,
+    g.slug
+FROM ghost_entities AS g
+WHERE g.slug = any(@slugs::text[]);
+
+-- name: GetGhostForEdit :one
+-- An entity's editable fields by slug, any status, locked until the transaction ends.
+SELECT
+    g.id,
+    g.slug,
+    g.name,
+    g.entity_type,
+    g.origin,
+    g.location,
+    g.era,
+    g.description,
+    g.danger_level,
+    g.characteristics,
+    g.tags,
+    g.status
+FROM ghost_entities AS g
+WHERE g.slug = @slug
+FOR UPDATE;
+
+-- name: InsertGhost :one
+-- Create an entity from an editor's request; published_at is the database's clock when it is
+-- created published.
+INSERT INTO ghost_entities (
+    slug,
+    name,
+    entity_type,
+    origin,
+    location,
+    era,
+    description,
+    danger_level,
+    characteristics,
+    tags,
+    status,
+    published_at,
+    author_id
+) VALUES (
+    @slug,
+    @name,
+    @entity_type,
+    @origin,
+    @location,
+    @era,
+    @description,
+    @danger_level,
+    @characteristics,
+    @tags,
+    @status,
+    CASE WHEN @status = 'published' THEN now() END,
+    @author_id
+)
+RETURNING id, slug;
+
+-- name: EditGhost :one
+-- Replace an entity's editable fields, slug included; published_at is stamped when the entity
+-- becomes published, kept while it stays published and cleared when it goes back to draft.
+UPDATE ghost_entities AS g
+SET
+    slug = @slug,
+    name = @name,
+    entity_type = @entity_type,
+    origin = @origin,
+    location = @location,
+    era = @era,
+    description = @description,
+    danger_level = @danger_level,
+    characteristics = @characteristics,
+    tags = @tags,
+    status = @status,
+    published_at = CASE WHEN @status = 'published' THEN coalesce(g.published_at, now()) END
+WHERE g.id = @id
+RETURNING g.id, g.slug;

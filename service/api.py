@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import msgspec
 from aiohttp import web
@@ -29,6 +30,21 @@ class Page(msgspec.Struct, Generic[T], frozen=True):
     next_cursor: str | None
 
 
+class PageQuery(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """`?limit=&cursor=` of a keyset list; `cursor` is the previous page's `next_cursor`."""
+
+    limit: Annotated[int, msgspec.Meta(ge=1, le=100)] = 20
+    cursor: str | None = None
+
+
+def page_of(items: list[T], limit: int, position: Callable[[T], tuple[Any, ...]]) -> Page[T]:
+    """A page from up to `limit + 1` fetched items: an extra item only says that more follow."""
+    if len(items) <= limit:
+        return Page(items, None)
+    items = items[:limit]
+    return Page(items, encode_cursor(position(items[-1])))
+
+
 @dataclass(frozen=True, slots=True)
 class Endpoint:
     """One route and what OpenAPI says about it."""
@@ -45,6 +61,9 @@ class Endpoint:
     errors: tuple[int, ...] = ()
     auth: bool = False
     private: bool = False
+    # Other success statuses answered with the same body, e.g. 200 for an idempotent repeat
+    # of a 201 create.
+    also: tuple[int, ...] = ()
 
 
 @dataclass
@@ -66,6 +85,7 @@ class Routes:
         errors: Iterable[int] = (),
         auth: bool = False,
         private: bool = False,
+        also: Iterable[int] = (),
     ) -> Callable[[HandlerFn], HandlerFn]:
         """Register a handler; its docstring's first line is the OpenAPI summary."""
 
@@ -74,7 +94,7 @@ class Routes:
             self.endpoints.append(
                 Endpoint(
                     method, path, handler, summary, self.tag, body, query, response, status,
-                    tuple(sorted(set(errors))), auth, private,
+                    tuple(sorted(set(errors))), auth, private, tuple(sorted(set(also))),
                 )
             )  # fmt: skip
             return handler
@@ -125,10 +145,10 @@ def convert(data: Any, model: type[StructT], *, strict: bool = True) -> StructT:
     """Validate `data` into `model`, or raise a 422 Problem that lists every bad field."""
     try:
         return msgspec.convert(data, model, strict=strict)
-    except msgspec.ValidationError:
+    except msgspec.ValidationError as exc:
         errors = _field_errors(data, model, strict=strict)
-        if not errors:  # a cross-field rule in __post_init__
-            raise
+        if not errors:  # a cross-field rule in __post_init__: its message names the problem
+            errors = [{"field": "", "message": str(exc)}]
         raise validation_problem(errors) from None
 
 
@@ -138,36 +158,80 @@ async def read_body(request: web.Request, model: type[StructT]) -> StructT:
         raise Problem(
             415, "Unsupported Media Type", "send the body as application/json", type="media-type"
         )
-    raw = await request.content.read(MAX_BODY_BYTES + 1)
-    if len(raw) > MAX_BODY_BYTES:
-        raise Problem(
-            413, "Content Too Large", f"the body is over {MAX_BODY_BYTES} bytes", type="too-large"
-        )
+    too_large = Problem(
+        413, "Content Too Large", f"the body is over {MAX_BODY_BYTES} bytes", type="too-large"
+    )
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        raise too_large
+    # read(n) returns what has arrived, up to n bytes: keep reading to the end or the limit.
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await request.content.read(MAX_BODY_BYTES + 1 - size):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise too_large
+    raw = b"".join(chunks)
     try:
         data = msgspec.json.decode(raw)
     except msgspec.DecodeError as exc:
         raise Problem(
             400, "Bad Request", f"the body is not valid JSON: {exc}", type="malformed"
         ) from None
+    except UnicodeDecodeError:
+        raise Problem(400, "Bad Request", "the body is not UTF-8", type="malformed") from None
+    except RecursionError:
+        raise Problem(
+            400, "Bad Request", "the body is nested too deeply", type="malformed"
+        ) from None
     return convert(data, model)
 
 
 def read_query(request: web.Request, model: type[StructT]) -> StructT:
     """Parse query-string parameters into `model`; strings convert to the declared types."""
+    arrays = list_fields(model)
     data: dict[str, Any] = {}
     for key in request.query:
         values = request.query.getall(key)
-        data[key] = values[0] if len(values) == 1 else values
+        data[key] = values if key in arrays or len(values) > 1 else values[0]
     return convert(data, model, strict=False)
+
+
+@functools.cache
+def list_fields(model: type[msgspec.Struct]) -> frozenset[str]:
+    """Query fields declared as lists: `?tags=a` is then `["a"]`, as `?tags=a&tags=b` is."""
+    info = msgspec.inspect.type_info(model)
+    assert isinstance(info, msgspec.inspect.StructType)
+    array_types = (
+        msgspec.inspect.ListType,
+        msgspec.inspect.SetType,
+        msgspec.inspect.FrozenSetType,
+        msgspec.inspect.VarTupleType,
+    )
+    names = set()
+    for field_info in info.fields:
+        kind = field_info.type
+        options = kind.types if isinstance(kind, msgspec.inspect.UnionType) else (kind,)
+        if any(isinstance(option, array_types) for option in options):
+            names.add(field_info.encode_name)
+    return frozenset(names)
+
+
+def patched(value: T | msgspec.UnsetType, current: T) -> T:
+    """A PATCH body field's new value, or `current` when the body left the field out."""
+    return current if isinstance(value, msgspec.UnsetType) else value
 
 
 def path_param(request: web.Request, name: str, kind: type[T]) -> T:
     """A path parameter converted to `kind` (uuid.UUID, str, int), or 404 when it cannot be."""
     raw = request.match_info[name]
-    try:
-        return msgspec.convert(raw, kind, strict=False)
-    except msgspec.ValidationError:
-        raise Problem(404, "Not Found", f"no such {name}", type="not-found") from None
+    # PostgreSQL text cannot hold NUL, so no row can have such a key.
+    if "\x00" not in raw:
+        try:
+            return msgspec.convert(raw, kind, strict=False)
+        except msgspec.ValidationError:
+            pass
+    raise Problem(404, "Not Found", f"no such {name}", type="not-found")
 
 
 # ---- cursors -----------------------------------------------------------------------------------
@@ -183,7 +247,7 @@ def decode_cursor(cursor: str, kind: type[T]) -> T:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         return msgspec.json.decode(raw, type=kind)
-    except (binascii.Error, ValueError, msgspec.DecodeError):
+    except (binascii.Error, ValueError, RecursionError, msgspec.DecodeError):
         raise validation_problem(
             [{"field": "cursor", "message": "not a cursor from this list"}]
         ) from None
