@@ -1,0 +1,85 @@
+"""Views, likes and shares of entities and stories."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from typing import Annotated, Literal
+
+import msgspec
+from aiohttp import web
+
+from service.api import Routes, not_found, read_body, respond
+from service.appkeys import DATABASE
+from service.auth import current_user, require_user
+from service.db import transaction
+from service.queries import interactions as interaction_queries
+
+routes = Routes(tag="interactions")
+
+ContentType = Literal["ghost", "story"]
+Kind = Literal["view", "like", "share"]
+# The slug CHECK of ghost_entities and stories.
+Slug = Annotated[str, msgspec.Meta(max_length=120, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
+
+
+class InteractionBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """An interaction with a published entity ('ghost') or story, by slug."""
+
+    kind: Kind
+    content_type: ContentType
+    slug: Slug
+
+
+class Interaction(msgspec.Struct, frozen=True):
+    """A recorded interaction."""
+
+    id: uuid.UUID
+    kind: Kind
+    content_type: ContentType
+    slug: str
+    created_at: datetime.datetime
+
+
+@routes.route(
+    "POST",
+    "/v1/interactions",
+    body=InteractionBody,
+    response=Interaction,
+    status=201,
+    also=[200, 202],
+    errors=[401, 404],
+)
+async def record_interaction(request: web.Request) -> web.Response:
+    """Record a view or share (202, anyone) or a like (201, or 200 if already liked; sign-in).
+
+    A like counts once per user and target; views and shares count every time.
+    """
+    body = await read_body(request, InteractionBody)
+    db = request.app[DATABASE]
+    if body.kind == "like":
+        user = await require_user(request)
+        async with transaction(db) as conn:
+            # Two likes at once (a double click) must not both find "not liked yet".
+            await interaction_queries.lock_like(
+                conn, lock_key=f"like:{user.id}:{body.content_type}:{body.slug}"
+            )
+            like = await interaction_queries.record_like(
+                conn, content_type=body.content_type, slug=body.slug, user_id=user.id
+            )
+        if like is None:
+            raise not_found(body.content_type)
+        interaction = Interaction(like.id, "like", body.content_type, body.slug, like.created_at)
+        return respond(request, interaction, status=201 if like.created else 200, private=True)
+    visitor = await current_user(request)
+    event = await interaction_queries.record_interaction(
+        db,
+        content_type=body.content_type,
+        slug=body.slug,
+        user_id=visitor.id if visitor else None,
+        kind=body.kind,
+    )
+    if event is None:
+        raise not_found(body.content_type)
+    interaction = Interaction(event.id, body.kind, body.content_type, body.slug, event.created_at)
+    return respond(request, interaction, status=202, private=True)
