@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import multiprocessing
 import os
 import sys
 from collections.abc import Callable
@@ -100,7 +101,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """Start servers, migrate, seed on first run, and serve HTTP."""
-    from service import runner, seed
+    from service import jobs, runner, seed
 
     resolved = servers.resolve(settings)
     migrate(resolved.database_url, dump=False)
@@ -116,9 +117,32 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         workers=workers,
     )
     print(
-        f"serving on http://{settings.host}:{settings.port} ({workers} worker(s))", file=sys.stderr
+        f"serving on http://{settings.host}:{settings.port} ({workers} worker(s)) "
+        "and running 1 job worker",
+        file=sys.stderr,
     )
-    return runner.serve_workers(settings)
+    # The job worker is a process of its own beside the web workers; Ctrl-C reaches it through
+    # the process group, and it is sent SIGTERM (then killed) once serving has ended.
+    job_worker = multiprocessing.get_context("spawn").Process(
+        target=jobs.main, args=(settings,), name="job-worker"
+    )
+    job_worker.start()
+    try:
+        return runner.serve_workers(settings)
+    finally:
+        job_worker.terminate()
+        job_worker.join(settings.job_stop_timeout + 5)
+        if job_worker.is_alive():
+            job_worker.kill()
+            job_worker.join()
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    """Run a background job worker until SIGINT/SIGTERM."""
+    from service import jobs
+
+    resolved = servers.resolve(settings)
+    return jobs.main(dataclasses.replace(settings, database_url=resolved.database_url))
 
 
 def cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
@@ -165,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("run", cmd_run).add_argument(
         "--workers", type=int, help="worker processes (default WORKERS)"
     )
+    add("worker", cmd_worker)
     add("settings", cmd_settings).add_argument(
         "--markdown", action="store_true", help="as rows of the README's table"
     )

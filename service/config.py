@@ -43,8 +43,72 @@ class Settings:
         256, "prepared statements cached per connection; 0 behind PgBouncer transaction mode"
     )
     redis_socket_timeout: float = setting(0.25, "seconds before a Redis call is given up")
+    cache_timeout: float = setting(
+        0.5, "seconds one cache round trip to Redis may take before the loader answers instead"
+    )
+    cache_breaker_failures: int = setting(
+        5, "consecutive Redis failures after which the cache stops calling Redis for a cool-down"
+    )
+    cache_breaker_cooldown: float = setting(
+        5.0, "seconds the cache skips Redis once its breaker opens; then one call probes it"
+    )
+    cache_lease_ttl: float = setting(
+        5.0, "seconds one process holds the right to fill a missing cache entry"
+    )
+    cache_lease_wait: float = setting(
+        0.5, "seconds a cache miss waits for another process's load before loading itself"
+    )
+    cache_max_pending: int = setting(
+        1000,
+        "invalidations a process keeps while Redis is unreachable; past that it bumps every "
+        "namespace it uses",
+    )
+    redis_required: bool = setting(
+        True, "whether /health/ready answers 503 while Redis is unreachable (false: Redis optional)"
+    )
+    trusted_proxies: str = setting(
+        "",
+        "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is "
+        "believed; unset: the peer address is the client",
+    )
+    rate_limit_anonymous: str = setting(
+        "0",
+        "requests/seconds per client IP without a session, e.g. 120/60 (sliding window); "
+        "0 turns the limit off",
+    )
+    rate_limit_user: str = setting(
+        "0", "requests/seconds per signed-in user, e.g. 600/60 (sliding window); 0 turns it off"
+    )
+    rate_limit_auth: str = setting(
+        "0",
+        "sign-in and registration attempts/seconds per client IP, e.g. 10/60, kept per process "
+        "while Redis is down; 0 turns it off",
+    )
+    quota_conversation_messages: str = setting(
+        "20,200,1000", "conversation messages a day for the tiers free,premium,pro (UTC days)"
+    )
     shutdown_timeout: float = setting(15.0, "seconds in-flight requests get to finish on shutdown")
     log_level: str = setting("INFO", "logging level: DEBUG, INFO, WARNING, ERROR")
+    session_idle_timeout: int = setting(
+        7 * 24 * 3600, "seconds a session may go unused before it ends"
+    )
+    session_max_age: int = setting(
+        30 * 24 * 3600, "seconds a session lasts at most, however often it is used (cookie Max-Age)"
+    )
+    job_poll_interval: float = setting(
+        5.0,
+        "seconds an idle job worker waits for a NOTIFY before polling (and sweeping stale jobs)",
+    )
+    job_lock_timeout: float = setting(
+        60.0, "seconds after its claim a running job whose worker died is re-queued"
+    )
+    job_retry_base: float = setting(
+        10.0, "seconds before a failed job's first retry; doubles per attempt, ±10% jitter"
+    )
+    job_retry_max: float = setting(3600.0, "longest wait before a retry, in seconds")
+    job_stop_timeout: float = setting(
+        30.0, "seconds a stopping job worker lets its current job finish before releasing it"
+    )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -57,7 +121,7 @@ class Settings:
                 continue
             kind: type[Any] = type(f.default)
             try:
-                values[f.name] = kind(raw)
+                values[f.name] = _boolean(raw) if kind is bool else kind(raw)
             except ValueError as exc:
                 raise ValueError(
                     f"{f.name.upper()}={raw!r} is not a valid {kind.__name__}"
@@ -70,6 +134,24 @@ class Settings:
         return ROOT / self.data_dir
 
 
+def _boolean(raw: str) -> bool:
+    """A boolean setting's value: true/false, yes/no, on/off or 1/0 (bool("false") is True)."""
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(raw)
+
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def _shown(default: Any) -> str:
+    return str(default).lower() if isinstance(default, bool) else str(default)
+
+
 def describe() -> list[tuple[str, str, str]]:
     """(variable, default, help) for every setting, for docs and `--help`."""
-    return [(f.name.upper(), str(f.default), str(f.metadata["help"])) for f in fields(Settings)]
+    return [(f.name.upper(), _shown(f.default), str(f.metadata["help"])) for f in fields(Settings)]
