@@ -30,6 +30,155 @@ COMMENT ON EXTENSION pg_trgm IS 'text similarity measurement and index searching
 
 
 --
+-- Name: count_bookmarks(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.count_bookmarks() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO content_statistics_deltas (ghost_entity_id, story_id, bookmark_count)
+        SELECT n.ghost_entity_id, n.story_id, count(*)
+        FROM new_rows AS n
+        GROUP BY n.ghost_entity_id, n.story_id;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO content_statistics_deltas (ghost_entity_id, story_id, bookmark_count)
+        SELECT o.ghost_entity_id, o.story_id, -count(*)
+        FROM old_rows AS o
+        WHERE
+            EXISTS (SELECT FROM ghost_entities AS g WHERE g.id = o.ghost_entity_id)
+            OR EXISTS (SELECT FROM stories AS s WHERE s.id = o.story_id)
+        GROUP BY o.ghost_entity_id, o.story_id;
+    ELSE
+        INSERT INTO content_statistics_deltas (ghost_entity_id, story_id, bookmark_count)
+        SELECT u.ghost_entity_id, u.story_id, sum(u.sign)
+        FROM (
+            SELECT n.ghost_entity_id, n.story_id, 1 AS sign FROM new_rows AS n
+            UNION ALL
+            SELECT o.ghost_entity_id, o.story_id, -1 AS sign FROM old_rows AS o
+        ) AS u
+        GROUP BY u.ghost_entity_id, u.story_id
+        HAVING sum(u.sign) <> 0;
+    END IF;
+    IF FOUND THEN
+        PERFORM note_statistics_change();
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+
+--
+-- Name: count_comments(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.count_comments() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO content_statistics_deltas (story_id, comment_count)
+        SELECT n.story_id, count(*)
+        FROM new_rows AS n
+        WHERE n.deleted_at IS NULL
+        GROUP BY n.story_id;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO content_statistics_deltas (story_id, comment_count)
+        SELECT o.story_id, -count(*)
+        FROM old_rows AS o
+        WHERE
+            o.deleted_at IS NULL
+            AND EXISTS (SELECT FROM stories AS s WHERE s.id = o.story_id)
+        GROUP BY o.story_id;
+    ELSE
+        INSERT INTO content_statistics_deltas (story_id, comment_count)
+        SELECT u.story_id, sum(u.sign)
+        FROM (
+            SELECT n.story_id, 1 AS sign FROM new_rows AS n WHERE n.deleted_at IS NULL
+            UNION ALL
+            SELECT o.story_id, -1 AS sign FROM old_rows AS o WHERE o.deleted_at IS NULL
+        ) AS u
+        GROUP BY u.story_id
+        HAVING sum(u.sign) <> 0;
+    END IF;
+    IF FOUND THEN
+        PERFORM note_statistics_change();
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+
+--
+-- Name: count_interactions(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.count_interactions() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO content_statistics_deltas (
+            ghost_entity_id, story_id, view_count, like_count, share_count, read_count
+        )
+        SELECT
+            n.ghost_entity_id,
+            n.story_id,
+            count(*) FILTER (WHERE n.kind = 'view'),
+            count(*) FILTER (WHERE n.kind = 'like'),
+            count(*) FILTER (WHERE n.kind = 'share'),
+            count(*) FILTER (WHERE n.kind = 'read')
+        FROM new_rows AS n
+        GROUP BY n.ghost_entity_id, n.story_id;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO content_statistics_deltas (
+            ghost_entity_id, story_id, view_count, like_count, share_count, read_count
+        )
+        SELECT
+            o.ghost_entity_id,
+            o.story_id,
+            -count(*) FILTER (WHERE o.kind = 'view'),
+            -count(*) FILTER (WHERE o.kind = 'like'),
+            -count(*) FILTER (WHERE o.kind = 'share'),
+            -count(*) FILTER (WHERE o.kind = 'read')
+        FROM old_rows AS o
+        WHERE
+            EXISTS (SELECT FROM ghost_entities AS g WHERE g.id = o.ghost_entity_id)
+            OR EXISTS (SELECT FROM stories AS s WHERE s.id = o.story_id)
+        GROUP BY o.ghost_entity_id, o.story_id;
+    ELSE
+        INSERT INTO content_statistics_deltas (
+            ghost_entity_id, story_id, view_count, like_count, share_count, read_count
+        )
+        SELECT c.ghost_entity_id, c.story_id, c.views, c.likes, c.shares, c.reads
+        FROM (
+            SELECT
+                u.ghost_entity_id,
+                u.story_id,
+                coalesce(sum(u.sign) FILTER (WHERE u.kind = 'view'), 0) AS views,
+                coalesce(sum(u.sign) FILTER (WHERE u.kind = 'like'), 0) AS likes,
+                coalesce(sum(u.sign) FILTER (WHERE u.kind = 'share'), 0) AS shares,
+                coalesce(sum(u.sign) FILTER (WHERE u.kind = 'read'), 0) AS reads
+            FROM (
+                SELECT n.ghost_entity_id, n.story_id, n.kind, 1 AS sign FROM new_rows AS n
+                UNION ALL
+                SELECT o.ghost_entity_id, o.story_id, o.kind, -1 AS sign FROM old_rows AS o
+            ) AS u
+            GROUP BY u.ghost_entity_id, u.story_id
+        ) AS c
+        -- Most updates (a user deleted: user_id set to NULL) change no counter.
+        WHERE (c.views, c.likes, c.shares, c.reads) <> (0, 0, 0, 0);
+    END IF;
+    IF FOUND THEN
+        PERFORM note_statistics_change();
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+
+--
 -- Name: immutable_array_to_string(text[]); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -38,6 +187,38 @@ CREATE FUNCTION public.immutable_array_to_string(text[]) RETURNS text
     AS $_$
     SELECT array_to_string($1, ' ')
 $_$;
+
+
+--
+-- Name: note_statistics_change(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.note_statistics_change() RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock_shared(hashtextextended('content_statistics_deltas', 0));
+    PERFORM queue_statistics_rollup(interval '0');
+END;
+$$;
+
+
+--
+-- Name: queue_statistics_rollup(interval); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.queue_statistics_rollup(delay interval) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NOT EXISTS (
+        SELECT FROM jobs WHERE kind = 'statistics.rollup' AND status = 'queued'
+    ) THEN
+        INSERT INTO jobs (kind, run_at) VALUES ('statistics.rollup', now() + delay);
+        PERFORM pg_notify('jobs', 'statistics.rollup');
+    END IF;
+END;
+$$;
 
 
 --
@@ -121,6 +302,26 @@ CREATE TABLE public.content_statistics (
     CONSTRAINT content_statistics_read_count_check CHECK ((read_count >= 0)),
     CONSTRAINT content_statistics_share_count_check CHECK ((share_count >= 0)),
     CONSTRAINT content_statistics_view_count_check CHECK ((view_count >= 0))
+);
+
+
+--
+-- Name: content_statistics_deltas; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.content_statistics_deltas (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    ghost_entity_id uuid,
+    story_id uuid,
+    view_count bigint DEFAULT 0 NOT NULL,
+    like_count bigint DEFAULT 0 NOT NULL,
+    share_count bigint DEFAULT 0 NOT NULL,
+    read_count bigint DEFAULT 0 NOT NULL,
+    bookmark_count bigint DEFAULT 0 NOT NULL,
+    comment_count bigint DEFAULT 0 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT content_statistics_deltas_one_target_check CHECK ((num_nonnulls(ghost_entity_id, story_id) = 1))
 );
 
 
@@ -497,6 +698,14 @@ ALTER TABLE ONLY public.comments
 
 ALTER TABLE ONLY public.comments
     ADD CONSTRAINT comments_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: content_statistics_deltas content_statistics_deltas_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.content_statistics_deltas
+    ADD CONSTRAINT content_statistics_deltas_pkey PRIMARY KEY (id);
 
 
 --
@@ -908,6 +1117,13 @@ CREATE INDEX jobs_queued_idx ON public.jobs USING btree (priority DESC, run_at, 
 
 
 --
+-- Name: jobs_queued_kind_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX jobs_queued_kind_idx ON public.jobs USING btree (kind) WHERE (status = 'queued'::text);
+
+
+--
 -- Name: jobs_running_locked_at_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1048,6 +1264,27 @@ CREATE UNIQUE INDEX users_email_lower_key ON public.users USING btree (lower(ema
 
 
 --
+-- Name: bookmarks bookmarks_count_deleted; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER bookmarks_count_deleted AFTER DELETE ON public.bookmarks REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.count_bookmarks();
+
+
+--
+-- Name: bookmarks bookmarks_count_inserted; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER bookmarks_count_inserted AFTER INSERT ON public.bookmarks REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.count_bookmarks();
+
+
+--
+-- Name: bookmarks bookmarks_count_updated; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER bookmarks_count_updated AFTER UPDATE ON public.bookmarks REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.count_bookmarks();
+
+
+--
 -- Name: bookmarks bookmarks_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -1055,10 +1292,38 @@ CREATE TRIGGER bookmarks_set_updated_at BEFORE UPDATE ON public.bookmarks FOR EA
 
 
 --
+-- Name: comments comments_count_deleted; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER comments_count_deleted AFTER DELETE ON public.comments REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.count_comments();
+
+
+--
+-- Name: comments comments_count_inserted; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER comments_count_inserted AFTER INSERT ON public.comments REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.count_comments();
+
+
+--
+-- Name: comments comments_count_updated; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER comments_count_updated AFTER UPDATE ON public.comments REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.count_comments();
+
+
+--
 -- Name: comments comments_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
 CREATE TRIGGER comments_set_updated_at BEFORE UPDATE ON public.comments FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+
+
+--
+-- Name: content_statistics_deltas content_statistics_deltas_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER content_statistics_deltas_set_updated_at BEFORE UPDATE ON public.content_statistics_deltas FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
 
 
 --
@@ -1094,6 +1359,27 @@ CREATE TRIGGER ghost_entities_set_updated_at BEFORE UPDATE ON public.ghost_entit
 --
 
 CREATE TRIGGER ghost_entity_relationships_set_updated_at BEFORE UPDATE ON public.ghost_entity_relationships FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+
+
+--
+-- Name: interactions interactions_count_deleted; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER interactions_count_deleted AFTER DELETE ON public.interactions REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.count_interactions();
+
+
+--
+-- Name: interactions interactions_count_inserted; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER interactions_count_inserted AFTER INSERT ON public.interactions REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.count_interactions();
+
+
+--
+-- Name: interactions interactions_count_updated; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER interactions_count_updated AFTER UPDATE ON public.interactions REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.count_interactions();
 
 
 --
@@ -1219,6 +1505,22 @@ ALTER TABLE ONLY public.comments
 
 ALTER TABLE ONLY public.comments
     ADD CONSTRAINT comments_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE SET NULL;
+
+
+--
+-- Name: content_statistics_deltas content_statistics_deltas_ghost_entity_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.content_statistics_deltas
+    ADD CONSTRAINT content_statistics_deltas_ghost_entity_id_fkey FOREIGN KEY (ghost_entity_id) REFERENCES public.ghost_entities(id) ON DELETE CASCADE;
+
+
+--
+-- Name: content_statistics_deltas content_statistics_deltas_story_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.content_statistics_deltas
+    ADD CONSTRAINT content_statistics_deltas_story_id_fkey FOREIGN KEY (story_id) REFERENCES public.stories(id) ON DELETE CASCADE;
 
 
 --
@@ -1459,4 +1761,6 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261122001600'),
     ('20261122001700'),
     ('20261122001800'),
-    ('20261122001900');
+    ('20261122001900'),
+    ('20261122035008'),
+    ('20261122035010');

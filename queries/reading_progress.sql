@@ -25,6 +25,7 @@ LIMIT @max_rows;
 -- Create or replace a user's progress through a published story (by slug); no row when
 -- there is no such story. Reaching 100 percent records completed_at; a completed story
 -- stays completed (percent 100, first completed_at) while its position still moves.
+-- The first completion also records a 'read' interaction (read counts, trending, signals).
 WITH story AS (
     SELECT
         s.id,
@@ -49,7 +50,25 @@ saved AS (
             percent = CASE WHEN rp.completed_at IS NULL THEN excluded.percent ELSE 100 END,
             position = excluded.position,
             completed_at = coalesce(rp.completed_at, excluded.completed_at)
-    RETURNING rp.id, rp.percent, rp.position, rp.completed_at, rp.updated_at
+    RETURNING
+        rp.id,
+        rp.story_id,
+        rp.percent,
+        rp.position,
+        rp.completed_at,
+        rp.updated_at,
+        -- the row as it was before this statement (NULLs when it is new)
+        old.completed_at AS previous_completed_at
+),
+
+read_event AS (
+    INSERT INTO interactions (user_id, story_id, kind)
+    SELECT
+        @user_id,
+        saved.story_id,
+        'read' AS kind
+    FROM saved
+    WHERE saved.completed_at IS NOT NULL AND saved.previous_completed_at IS NULL
 )
 
 SELECT

@@ -17,7 +17,9 @@ RETURNING id, expires_at, idle_expires_at, created_at;
 
 -- name: GetSessionUserByTokenHash :one
 -- The live session with this token hash and its user; nothing when revoked or expired.
--- needs_touch says whether last_seen_at is over a minute old (touch at most once a minute).
+-- needs_touch says whether last_seen_at is over a minute old (touch at most once a minute);
+-- touch_in is the seconds until it will be, live_for the seconds until the session ends
+-- unless it is used (the earlier of its two expiries): what bounds a cached copy's life.
 SELECT
     s.id AS session_id,
     u.id,
@@ -26,7 +28,13 @@ SELECT
     u.display_name,
     u.role,
     u.tier,
-    (s.last_seen_at < now() - '1 minute'::interval) AS "needs_touch!" -- noqa: RF05
+    (s.last_seen_at < now() - '1 minute'::interval) AS "needs_touch!", -- noqa: RF05
+    extract(
+        EPOCH FROM s.last_seen_at + '1 minute'::interval - now()
+    )::float8 AS "touch_in!", -- noqa: RF05
+    extract(
+        EPOCH FROM least(s.expires_at, s.idle_expires_at) - now()
+    )::float8 AS "live_for!" -- noqa: RF05
 FROM sessions AS s
 INNER JOIN users AS u ON s.user_id = u.id
 WHERE
@@ -35,8 +43,9 @@ WHERE
     AND s.expires_at > now()
     AND s.idle_expires_at > now();
 
--- name: TouchSession :exec
--- Record use of a live session and push its idle expiry forward (capped at expires_at).
+-- name: TouchSession :one
+-- Record use of a live session and push its idle expiry forward (capped at expires_at);
+-- live_for is the seconds it now has unless used again. No row when it is no longer live.
 UPDATE sessions
 SET
     last_seen_at = now(),
@@ -45,7 +54,10 @@ WHERE
     id = @id
     AND revoked_at IS NULL
     AND expires_at > now()
-    AND idle_expires_at > now();
+    AND idle_expires_at > now()
+RETURNING extract(
+    EPOCH FROM least(expires_at, idle_expires_at) - now()
+)::float8 AS "live_for!"; -- noqa: RF05
 
 -- name: ListLiveSessionsForUser :many
 -- A user's live sessions, newest first; keyset pagination on (created_at, id).
@@ -71,8 +83,9 @@ WHERE
 ORDER BY created_at DESC, id DESC
 LIMIT @max_rows;
 
--- name: RevokeSession :execrows
--- Revoke one live session of this user; 0 rows when it is not theirs, not live, or unknown.
+-- name: RevokeSession :one
+-- Revoke one live session of this user; its token hash (to drop from the cache), or no row
+-- when it is not theirs, not live, or unknown.
 UPDATE sessions
 SET revoked_at = now()
 WHERE
@@ -80,13 +93,27 @@ WHERE
     AND user_id = @user_id
     AND revoked_at IS NULL
     AND expires_at > now()
-    AND idle_expires_at > now();
+    AND idle_expires_at > now()
+RETURNING token_hash;
 
--- name: RevokeOtherSessionsForUser :execrows
--- Revoke every live session of a user except one (after a password change).
+-- name: RevokeOtherSessionsForUser :many
+-- Revoke every live session of a user except one (after a password change); the token
+-- hashes of those revoked, to drop from the cache.
 UPDATE sessions
 SET revoked_at = now()
 WHERE
     user_id = @user_id
     AND id <> @keep_id
-    AND revoked_at IS NULL;
+    AND revoked_at IS NULL
+RETURNING token_hash;
+
+-- name: ListLiveSessionTokenHashesForUser :many
+-- The token hashes of a user's live sessions: the cached copies to drop when the account
+-- they carry (email, display name, role, tier) changes.
+SELECT token_hash
+FROM sessions
+WHERE
+    user_id = @user_id
+    AND revoked_at IS NULL
+    AND expires_at > now()
+    AND idle_expires_at > now();

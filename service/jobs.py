@@ -70,7 +70,7 @@ Handler: TypeAlias = Callable[[Payload, Connection], Awaitable[None]]
 # kind -> handler, filled by @handler; the default registry of every Worker.
 HANDLERS: dict[str, Handler] = {}
 # Modules whose import registers handlers; `python -m service worker` imports them first.
-HANDLER_MODULES: tuple[str, ...] = ()
+HANDLER_MODULES: tuple[str, ...] = ("service.statistics", "service.recommend")
 
 # last_error keeps the end of the traceback, where the exception message is.
 MAX_ERROR_CHARS = 8000

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -10,7 +12,7 @@ import asyncpg
 import msgspec
 from aiohttp import web
 
-from service.appkeys import REQUEST_ID
+from service.appkeys import RECENT_ERRORS, REQUEST_ID
 
 log = logging.getLogger("service.problems")
 
@@ -105,6 +107,17 @@ def problem_for(exc: BaseException) -> Problem | None:
             _constraint_detail(exc, "is out of range"),
             type="validation",
         )
+    if isinstance(exc, asyncpg.exceptions.DataError) or (
+        # asyncpg's client-side "invalid input for query argument" (e.g. an int out of range)
+        isinstance(exc, asyncpg.exceptions.InterfaceError) and isinstance(exc, ValueError)
+    ):
+        # A value PostgreSQL cannot take (NUL in text, out of range, bad encoding): the
+        # request's fault, not an outage. Name no value and no SQL.
+        sqlstate = getattr(exc, "sqlstate", None)
+        detail = "a value cannot be stored or compared" + (
+            f" (SQLSTATE {sqlstate})" if sqlstate else ""
+        )
+        return Problem(422, "Unprocessable Content", detail, type="validation")
     if isinstance(exc, _UNAVAILABLE):
         return unavailable("the database is unavailable; try again shortly")
     return None
@@ -114,6 +127,31 @@ def _constraint_detail(exc: asyncpg.PostgresError, what: str) -> str:
     # Name the constraint, never echo SQL or row values.
     constraint = getattr(exc, "constraint_name", None) or "a constraint"
     return f"a value {what} ({constraint})"
+
+
+class RecentErrors:
+    """The last unexpected errors (exception type, time, method, path, request id) for /health."""
+
+    def __init__(self, size: int = 20) -> None:
+        self._items: deque[dict[str, str]] = deque(maxlen=size)
+        self.total = 0
+
+    def record(self, request: web.Request, exc: BaseException) -> None:
+        """Remember one error; its message is left out, as it may hold request data."""
+        self.total += 1
+        self._items.append(
+            {
+                "type": f"{type(exc).__module__}.{type(exc).__qualname__}",
+                "time": datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds"),
+                "method": request.method,
+                "path": request.path,
+                "request_id": request.get(REQUEST_ID, ""),
+            }
+        )
+
+    def latest(self) -> list[dict[str, str]]:
+        """The remembered errors, newest first."""
+        return list(reversed(self._items))
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -140,6 +178,9 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
         problem = problem_for(exc)
         if problem is None:
             log.exception("unhandled error on %s %s", request.method, request.path)
+            recent = request.app.get(RECENT_ERRORS)
+            if recent is not None:
+                recent.record(request, exc)
             problem = Problem(
                 500, "Internal Server Error", "an unexpected error occurred", type="internal"
             )

@@ -223,6 +223,7 @@ VALID: Final[dict[str, dict[str, str]]] = {
     "bookmarks": {"user_id": ":user", "ghost_entity_id": ":ghost"},
     "interactions": {"user_id": ":user", "ghost_entity_id": ":ghost", "kind": "'view'"},
     "content_statistics": {"ghost_entity_id": ":ghost"},
+    "content_statistics_deltas": {"ghost_entity_id": ":ghost", "view_count": "1"},
     "comments": {"story_id": ":story", "user_id": ":user", "body": "'Chilling.'"},
     "recommendations": {
         "user_id": ":user",
@@ -801,6 +802,26 @@ CASES: Final[list[Case]] = [
         "content_statistics: missing story",
         "content_statistics_story_id_fkey",
         "content_statistics",
+        ghost_entity_id=None,
+        story_id=MISSING,
+    ),
+    # content_statistics_deltas (counters may go down: no sign checks)
+    check(
+        "content_statistics_deltas: no target",
+        "content_statistics_deltas_one_target_check",
+        "content_statistics_deltas",
+        **NO_TARGET,
+    ),
+    foreign_key(
+        "content_statistics_deltas: missing entity",
+        "content_statistics_deltas_ghost_entity_id_fkey",
+        "content_statistics_deltas",
+        ghost_entity_id=MISSING,
+    ),
+    foreign_key(
+        "content_statistics_deltas: missing story",
+        "content_statistics_deltas_story_id_fkey",
+        "content_statistics_deltas",
         ghost_entity_id=None,
         story_id=MISSING,
     ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import logging
 import uuid
 from typing import Annotated, Literal
 
@@ -26,9 +27,17 @@ from service.api import (
     respond,
     validation_problem,
 )
-from service.appkeys import DATABASE, SETTINGS
-from service.auth import SESSION_COOKIE, CurrentUser, require_user, session_timeouts
+from service.appkeys import CACHE, DATABASE, SETTINGS
+from service.auth import (
+    SESSION_COOKIE,
+    CurrentUser,
+    forget_sessions,
+    require_user,
+    session_timeouts,
+)
+from service.cache import SESSIONS
 from service.db import Connection, transaction, writer
+from service.handlers.cached import author_renamed
 from service.passwords import (
     MAX_PASSWORD_LENGTH,
     hash_password,
@@ -40,6 +49,8 @@ from service.passwords import (
 from service.problems import Problem, problem_for
 from service.queries import sessions as session_queries
 from service.queries import users as user_queries
+
+log = logging.getLogger("service.handlers.accounts")
 
 routes = Routes(tag="accounts")
 
@@ -306,7 +317,11 @@ async def login(request: web.Request) -> web.Response:
 async def logout(request: web.Request) -> web.Response:
     """End the current session at once and clear the session cookie."""
     user = await require_user(request)
-    await session_queries.revoke_session(request.app[DATABASE], id=user.session_id, user_id=user.id)
+    revoked = await session_queries.revoke_session(
+        request.app[DATABASE], id=user.session_id, user_id=user.id
+    )
+    if revoked is not None:
+        await forget_sessions(request.app[CACHE], [revoked.token_hash])
     response = no_content()
     _clear_cookie(request, response)
     return response
@@ -358,13 +373,28 @@ async def update_me(request: web.Request) -> web.Response:
             )
             if row is None:
                 raise not_found("account")
+            revoked = []
             if password_hash is not None:
                 # Whoever knew the old password keeps no session made with it.
-                await session_queries.revoke_other_sessions_for_user(
+                revoked = await session_queries.revoke_other_sessions_for_user(
                     conn, user_id=user.id, keep_id=user.session_id
                 )
     except asyncpg.UniqueViolationError as exc:
         raise _duplicate_problem(exc) from None
+    # Cached sessions carry the account (email, display name): drop those still live, and
+    # the ones just revoked, now that the change has committed.
+    await forget_sessions(request.app[CACHE], [r.token_hash for r in revoked])
+    try:
+        live = await session_queries.list_live_session_token_hashes_for_user(
+            writer(request.app[DATABASE]), user_id=user.id
+        )
+    except Exception:
+        log.exception("cannot list the sessions of a changed account; dropping every session")
+        await request.app[CACHE].invalidate(namespaces=[SESSIONS])
+    else:
+        await forget_sessions(request.app[CACHE], [r.token_hash for r in live])
+    if display_name is not None:
+        await author_renamed(request, user.id)
     return respond(request, _account(row), private=True)
 
 
@@ -435,8 +465,9 @@ async def revoke_my_session(request: web.Request) -> web.Response:
     revoked = await session_queries.revoke_session(
         request.app[DATABASE], id=session_id, user_id=user.id
     )
-    if not revoked:
+    if revoked is None:
         raise not_found("session")
+    await forget_sessions(request.app[CACHE], [revoked.token_hash])
     response = no_content()
     if session_id == user.session_id:
         _clear_cookie(request, response)

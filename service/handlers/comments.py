@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Iterable
+from functools import partial
 from typing import Annotated
 
 import msgspec
@@ -30,7 +31,9 @@ from service.api import (
 )
 from service.appkeys import DATABASE
 from service.auth import CurrentUser, require_user
-from service.db import writer
+from service.cache import TTL_MEDIUM, Keys
+from service.db import Executor, writer
+from service.handlers.cached import comments_written, public
 from service.problems import Problem
 from service.queries import comments as comment_queries
 
@@ -118,8 +121,8 @@ def _threads(
     return list(threads.values())
 
 
-async def _own_comment(request: web.Request, user: CurrentUser) -> uuid.UUID:
-    """The id in the path, when it names a live comment `user` may change (author or admin)."""
+async def _own_comment(request: web.Request, user: CurrentUser) -> comment_queries.GetCommentRow:
+    """The comment the path names, when it is live and `user` may change it (author or admin)."""
     comment_id = path_param(request, "id", uuid.UUID)
     comment = await comment_queries.get_comment(writer(request.app[DATABASE]), id=comment_id)
     if comment is None or comment.deleted_at is not None:
@@ -128,7 +131,7 @@ async def _own_comment(request: web.Request, user: CurrentUser) -> uuid.UUID:
         raise Problem(
             403, "Forbidden", "only its author or an admin may change a comment", type="forbidden"
         )
-    return comment_id
+    return comment
 
 
 @routes.route(
@@ -142,28 +145,37 @@ async def list_comments(request: web.Request) -> web.Response:
     """A published story's comment threads, oldest first (top-level comments are paged)."""
     slug = path_param(request, "slug", str)
     query = read_query(request, PageQuery)
-    after_created_at, after_id = (
+    after = (
         _OLDEST
         if query.cursor is None
         else decode_cursor(query.cursor, tuple[datetime.datetime, uuid.UUID])
     )
-    db = request.app[DATABASE]
+    # Everyone sees the same threads (no drafts): the cache serves signed-in readers too.
+    key = Keys.comments(slug, query.limit, query.cursor)
+    load = partial(_thread_page, request.app[DATABASE].primary, slug, query.limit, after)
+    return await public(request, key, ttl=TTL_MEDIUM, load=load, what="story")
+
+
+async def _thread_page(
+    db: Executor, slug: str, limit: int, after: tuple[datetime.datetime, uuid.UUID]
+) -> Page[CommentThread] | None:
+    """A page of the threads of the published story at `slug`; None when there is none."""
     story = await comment_queries.get_published_story_id(db, slug=slug)
     if story is None:
-        raise not_found("story")
+        return None
+    after_created_at, after_id = after
     rows = await comment_queries.list_top_level_comments(
         db,
         story_id=story.id,
         after_created_at=after_created_at,
         after_id=after_id,
-        max_rows=query.limit + 1,
+        max_rows=limit + 1,
     )
-    page = page_of(rows, query.limit, lambda row: (row.created_at, row.id))
+    page = page_of(rows, limit, lambda row: (row.created_at, row.id))
     replies = await comment_queries.list_comment_replies(
         db, root_ids=[row.id for row in page.items]
     )
-    threads = _threads(page.items, replies)
-    return respond(request, Page(threads, page.next_cursor), etag=True)
+    return Page(_threads(page.items, replies), page.next_cursor)
 
 
 @routes.route(
@@ -197,6 +209,7 @@ async def create_comment(request: web.Request) -> web.Response:
         db, story_id=story.id, user_id=user.id, parent_id=body.parent_id, body=body.body
     )
     assert row is not None  # INSERT ... RETURNING always returns the row
+    await comments_written(request, story.id, [slug])
     return respond(request, _comment(row), status=201, private=True)
 
 
@@ -212,13 +225,14 @@ async def create_comment(request: web.Request) -> web.Response:
 async def edit_comment(request: web.Request) -> web.Response:
     """Change a comment's text (its author or an admin)."""
     user = await require_user(request)
-    comment_id = await _own_comment(request, user)
+    comment = await _own_comment(request, user)
     body = await read_body(request, CommentEdit)
     row = await comment_queries.update_comment_body(
-        request.app[DATABASE], id=comment_id, body=body.body
+        request.app[DATABASE], id=comment.id, body=body.body
     )
     if row is None:  # deleted meanwhile
         raise not_found("comment")
+    await comments_written(request, comment.story_id)
     return respond(request, _comment(row), private=True)
 
 
@@ -226,8 +240,9 @@ async def edit_comment(request: web.Request) -> web.Response:
 async def delete_comment(request: web.Request) -> web.Response:
     """Delete a comment (its author or an admin); its replies stay, under "[deleted]"."""
     user = await require_user(request)
-    comment_id = await _own_comment(request, user)
-    deleted = await comment_queries.soft_delete_comment(request.app[DATABASE], id=comment_id)
+    comment = await _own_comment(request, user)
+    deleted = await comment_queries.soft_delete_comment(request.app[DATABASE], id=comment.id)
     if not deleted:  # deleted meanwhile
         raise not_found("comment")
+    await comments_written(request, comment.story_id)
     return no_content()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from functools import partial
 from typing import Annotated, Literal
 
 import msgspec
@@ -21,7 +22,9 @@ from service.api import (
 )
 from service.appkeys import DATABASE
 from service.auth import require_role
+from service.cache import TTL_MEDIUM, TTL_SHORT, Keys
 from service.db import Executor, transaction
+from service.handlers.cached import Touched, digest, ghost_neighbours, ghost_written, public
 from service.handlers.content import (
     EDITORS,
     ListQuery,
@@ -253,14 +256,6 @@ def _story_key(row: story_queries.ListGhostStoriesRow) -> RecentPosition:
     return RecentPosition(row.published_at, row.id)
 
 
-async def _ghost_id(db: Executor, slug: str, *, drafts: bool) -> uuid.UUID:
-    """The id of the entity the caller may see at `slug`; 404 otherwise."""
-    row = await ghost_queries.get_ghost_detail(db, slug=slug, include_drafts=drafts)
-    if row is None:
-        raise not_found("ghost")
-    return row.id
-
-
 @routes.route("GET", "/v1/ghosts", query=GhostListQuery, response=Page[GhostSummary])
 async def list_ghosts(request: web.Request) -> web.Response:
     """Entities: full-text search (`q`), filters, and sorting by relevance, name or recency."""
@@ -271,15 +266,25 @@ async def list_ghosts(request: web.Request) -> web.Response:
     sort = query.sort or ("relevance" if query.q is not None else "recent")
     if sort == "relevance" and query.q is None:
         raise field_problem("sort", "relevance needs a search (q)")
-    drafts = await sees_drafts(request)
     db = request.app[DATABASE]
+    if await sees_drafts(request):
+        return respond_content(
+            request, await _ghost_page(db, query, sort, drafts=True), drafts=True
+        )
+    tags = None if query.tags is None else ",".join(sorted(set(tag_list(query.tags))))
+    key = Keys.ghost_list(digest(query, sort=sort, tags=tags))
+    load = partial(_ghost_page, db.primary, query, sort, drafts=False)
+    return await public(request, key, ttl=TTL_MEDIUM, load=load)
+
+
+async def _ghost_page(
+    db: Executor, query: GhostListQuery, sort: str, *, drafts: bool
+) -> Page[GhostSummary]:
     if sort == "relevance" and query.q is not None:
-        page = await _ghosts_by_relevance(db, query, query.q, drafts=drafts)
-    elif sort == "name":
-        page = await _ghosts_by_name(db, query, drafts=drafts)
-    else:
-        page = await _ghosts_by_recency(db, query, drafts=drafts)
-    return respond_content(request, page, drafts=drafts)
+        return await _ghosts_by_relevance(db, query, query.q, drafts=drafts)
+    if sort == "name":
+        return await _ghosts_by_name(db, query, drafts=drafts)
+    return await _ghosts_by_recency(db, query, drafts=drafts)
 
 
 async def _ghosts_by_relevance(
@@ -351,21 +356,32 @@ async def _ghosts_by_recency(
 async def suggest_ghosts(request: web.Request) -> web.Response:
     """Autocomplete published entity names: prefix matches first, then near spellings."""
     query = read_query(request, SuggestQuery)
-    rows = await ghost_queries.suggest_ghosts(
-        request.app[DATABASE], prefix=query.prefix, max_rows=query.limit
-    )
-    return respond(request, GhostSuggestions(shaped(rows, GhostSuggestion)), etag=True)
+    primary = request.app[DATABASE].primary
+
+    async def load() -> GhostSuggestions:
+        rows = await ghost_queries.suggest_ghosts(
+            primary, prefix=query.prefix, max_rows=query.limit
+        )
+        return GhostSuggestions(shaped(rows, GhostSuggestion))
+
+    key = Keys.ghost_suggestions(query.prefix, query.limit)
+    return await public(request, key, ttl=TTL_MEDIUM, load=load)
 
 
 @routes.route("GET", "/v1/ghosts/{slug}", response=GhostDetail, errors=[404])
 async def get_ghost(request: web.Request) -> web.Response:
     """One entity with its counters, related entities and linked stories."""
     slug = slug_param(request, "ghost")
-    drafts = await sees_drafts(request)
-    detail = await ghost_detail(request.app[DATABASE], slug, drafts=drafts)
-    if detail is None:
-        raise not_found("ghost")
-    return respond_content(request, detail, drafts=drafts)
+    db = request.app[DATABASE]
+    if await sees_drafts(request):
+        detail = await ghost_detail(db, slug, drafts=True)
+        if detail is None:
+            raise not_found("ghost")
+        return respond_content(request, detail, drafts=True)
+    # Its counts change with every rollup of the statistics job, which drops nothing: they
+    # are at most TTL_SHORT old (service/handlers/cached.py).
+    load = partial(ghost_detail, db.primary, slug, drafts=False)
+    return await public(request, Keys.ghost_by_slug(slug), ttl=TTL_SHORT, load=load, what="ghost")
 
 
 @routes.route(
@@ -376,19 +392,33 @@ async def list_related_ghosts(request: web.Request) -> web.Response:
     slug = slug_param(request, "ghost")
     query = read_query(request, ListQuery)
     after = position(query.cursor, NamePosition)
-    drafts = await sees_drafts(request)
     db = request.app[DATABASE]
-    ghost_id = await _ghost_id(db, slug, drafts=drafts)
+    if await sees_drafts(request):
+        page = await _related_page(db, slug, query.limit, after, drafts=True)
+        if page is None:
+            raise not_found("ghost")
+        return respond_content(request, page, drafts=True)
+    key = Keys.ghost_related(slug, query.limit, query.cursor)
+    load = partial(_related_page, db.primary, slug, query.limit, after, drafts=False)
+    return await public(request, key, ttl=TTL_MEDIUM, load=load, what="ghost")
+
+
+async def _related_page(
+    db: Executor, slug: str, limit: int, after: NamePosition | None, *, drafts: bool
+) -> Page[RelatedGhost] | None:
+    """A page of the entities related to the one at `slug`; None when the caller cannot see it."""
+    ghost = await ghost_queries.get_ghost_detail(db, slug=slug, include_drafts=drafts)
+    if ghost is None:
+        return None
     rows = await ghost_queries.list_related_ghosts(
         db,
-        ghost_id=ghost_id,
+        ghost_id=ghost.id,
         include_drafts=drafts,
         after_id=after.id if after else None,
         after_name=after.name if after else None,
-        max_rows=query.limit + 1,
+        max_rows=limit + 1,
     )
-    page = keyset_page(rows, query.limit, _related_key, RelatedGhost)
-    return respond_content(request, page, drafts=drafts)
+    return keyset_page(rows, limit, _related_key, RelatedGhost)
 
 
 @routes.route(
@@ -399,19 +429,33 @@ async def list_ghost_stories(request: web.Request) -> web.Response:
     slug = slug_param(request, "ghost")
     query = read_query(request, ListQuery)
     after = position(query.cursor, RecentPosition)
-    drafts = await sees_drafts(request)
     db = request.app[DATABASE]
-    ghost_id = await _ghost_id(db, slug, drafts=drafts)
+    if await sees_drafts(request):
+        page = await _stories_page(db, slug, query.limit, after, drafts=True)
+        if page is None:
+            raise not_found("ghost")
+        return respond_content(request, page, drafts=True)
+    key = Keys.ghost_stories(slug, query.limit, query.cursor)
+    load = partial(_stories_page, db.primary, slug, query.limit, after, drafts=False)
+    return await public(request, key, ttl=TTL_MEDIUM, load=load, what="ghost")
+
+
+async def _stories_page(
+    db: Executor, slug: str, limit: int, after: RecentPosition | None, *, drafts: bool
+) -> Page[GhostStory] | None:
+    """A page of the stories linking the entity at `slug`; None when the caller cannot see it."""
+    ghost = await ghost_queries.get_ghost_detail(db, slug=slug, include_drafts=drafts)
+    if ghost is None:
+        return None
     rows = await story_queries.list_ghost_stories(
         db,
-        ghost_id=ghost_id,
+        ghost_id=ghost.id,
         include_drafts=drafts,
         after_id=after.id if after else None,
         after_published_at=after.published_at if after else None,
-        max_rows=query.limit + 1,
+        max_rows=limit + 1,
     )
-    page = keyset_page(rows, query.limit, _story_key, GhostStory)
-    return respond_content(request, page, drafts=drafts)
+    return keyset_page(rows, limit, _story_key, GhostStory)
 
 
 # ---- writes ------------------------------------------------------------------------------------
@@ -449,6 +493,8 @@ async def create_ghost(request: web.Request) -> web.Response:
         )
         assert made is not None  # INSERT ... RETURNING always returns the row
         detail = await ghost_detail(conn, made.slug, drafts=True)
+    # A "not found" cached for the slug goes too.
+    await ghost_written(request, made.id, [made.slug], Touched())
     return respond(
         request, detail, status=201, private=True, headers={"Location": f"/v1/ghosts/{made.slug}"}
     )
@@ -472,6 +518,7 @@ async def update_ghost(request: web.Request) -> web.Response:
         current = await ghost_queries.get_ghost_for_edit(conn, slug=slug)
         if current is None:
             raise not_found("ghost")
+        before = await ghost_neighbours(conn, current.id)
         edited = await ghost_queries.edit_ghost(
             conn,
             id=current.id,
@@ -489,6 +536,7 @@ async def update_ghost(request: web.Request) -> web.Response:
         )
         assert edited is not None  # the row is locked by get_ghost_for_edit
         detail = await ghost_detail(conn, edited.slug, drafts=True)
+    await ghost_written(request, current.id, [slug, edited.slug], before)
     return respond(request, detail, private=True)
 
 
@@ -497,6 +545,12 @@ async def delete_ghost(request: web.Request) -> web.Response:
     """Delete an entity with its links, relations and counters (editors and admins)."""
     await require_role(request, *EDITORS)
     slug = slug_param(request, "ghost")
-    if await ghost_queries.delete_ghost_by_slug(request.app[DATABASE], slug=slug) == 0:
-        raise not_found("ghost")
+    async with transaction(request.app[DATABASE]) as conn:
+        # Locked, so no story can link it while its neighbours are read and it goes.
+        current = await ghost_queries.get_ghost_for_edit(conn, slug=slug)
+        if current is None:
+            raise not_found("ghost")
+        before = await ghost_neighbours(conn, current.id)
+        await ghost_queries.delete_ghost_by_slug(conn, slug=slug)
+    await ghost_written(request, current.id, [slug], before)
     return no_content()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from functools import partial
 from typing import Annotated, Literal
 
 import msgspec
@@ -21,7 +22,9 @@ from service.api import (
 )
 from service.appkeys import DATABASE
 from service.auth import require_role
+from service.cache import TTL_MEDIUM, TTL_SHORT, Keys
 from service.db import Connection, Executor, transaction
+from service.handlers.cached import Touched, digest, public, story_neighbours, story_written
 from service.handlers.content import (
     EDITORS,
     ListQuery,
@@ -85,8 +88,19 @@ class StoryGhost(msgspec.Struct, frozen=True):
     position: int
 
 
+class StoryCounts(msgspec.Struct, frozen=True):
+    """How often a story was viewed, liked, shared, read to the end, bookmarked, commented."""
+
+    view_count: int
+    like_count: int
+    share_count: int
+    read_count: int
+    bookmark_count: int
+    comment_count: int
+
+
 class StoryDetail(msgspec.Struct, frozen=True):
-    """One story, body included, with its linked entities in display order."""
+    """One story, body included, with its counters and linked entities in display order."""
 
     id: uuid.UUID
     slug: str
@@ -100,6 +114,7 @@ class StoryDetail(msgspec.Struct, frozen=True):
     author_id: uuid.UUID | None
     created_at: datetime.datetime
     updated_at: datetime.datetime
+    counts: StoryCounts
     ghosts: list[StoryGhost]
 
 
@@ -167,7 +182,12 @@ async def story_detail(db: Executor, slug: str, *, drafts: bool) -> StoryDetail 
         return None
     ghosts = await story_queries.list_story_ghosts(db, story_id=row.id, include_drafts=drafts)
     return msgspec.convert(
-        msgspec.structs.asdict(row) | {"ghosts": shaped(ghosts, StoryGhost)}, StoryDetail
+        msgspec.structs.asdict(row)
+        | {
+            "counts": msgspec.convert(row, StoryCounts, from_attributes=True),
+            "ghosts": shaped(ghosts, StoryGhost),
+        },
+        StoryDetail,
     )
 
 
@@ -178,15 +198,25 @@ async def list_stories(request: web.Request) -> web.Response:
     sort = query.sort or ("relevance" if query.q is not None else "recent")
     if sort == "relevance" and query.q is None:
         raise field_problem("sort", "relevance needs a search (q)")
-    drafts = await sees_drafts(request)
     db = request.app[DATABASE]
+    if await sees_drafts(request):
+        return respond_content(
+            request, await _story_page(db, query, sort, drafts=True), drafts=True
+        )
+    tags = None if query.tags is None else ",".join(sorted(set(tag_list(query.tags))))
+    key = Keys.story_list(digest(query, sort=sort, tags=tags))
+    load = partial(_story_page, db.primary, query, sort, drafts=False)
+    return await public(request, key, ttl=TTL_MEDIUM, load=load)
+
+
+async def _story_page(
+    db: Executor, query: StoryListQuery, sort: str, *, drafts: bool
+) -> Page[StorySummary]:
     if sort == "relevance" and query.q is not None:
-        page = await _stories_by_relevance(db, query, query.q, drafts=drafts)
-    elif sort == "title":
-        page = await _stories_by_title(db, query, drafts=drafts)
-    else:
-        page = await _stories_by_recency(db, query, drafts=drafts)
-    return respond_content(request, page, drafts=drafts)
+        return await _stories_by_relevance(db, query, query.q, drafts=drafts)
+    if sort == "title":
+        return await _stories_by_title(db, query, drafts=drafts)
+    return await _stories_by_recency(db, query, drafts=drafts)
 
 
 async def _stories_by_relevance(
@@ -254,11 +284,16 @@ async def _stories_by_recency(
 async def get_story(request: web.Request) -> web.Response:
     """One story with the entities it features or mentions."""
     slug = slug_param(request, "story")
-    drafts = await sees_drafts(request)
-    detail = await story_detail(request.app[DATABASE], slug, drafts=drafts)
-    if detail is None:
-        raise not_found("story")
-    return respond_content(request, detail, drafts=drafts)
+    db = request.app[DATABASE]
+    if await sees_drafts(request):
+        detail = await story_detail(db, slug, drafts=True)
+        if detail is None:
+            raise not_found("story")
+        return respond_content(request, detail, drafts=True)
+    # Its counts change with every rollup of the statistics job, which drops nothing: they
+    # are at most TTL_SHORT old (service/handlers/cached.py).
+    load = partial(story_detail, db.primary, slug, drafts=False)
+    return await public(request, Keys.story_by_slug(slug), ttl=TTL_SHORT, load=load, what="story")
 
 
 # ---- writes ------------------------------------------------------------------------------------
@@ -313,6 +348,8 @@ async def create_story(request: web.Request) -> web.Response:
         assert made is not None  # INSERT ... RETURNING always returns the row
         await _link_ghosts(conn, made.id, body.ghosts)
         detail = await story_detail(conn, made.slug, drafts=True)
+    # A "not found" cached for the slug goes too, and the pages of the entities it links.
+    await story_written(request, made.id, [made.slug], Touched())
     return respond(
         request, detail, status=201, private=True, headers={"Location": f"/v1/stories/{made.slug}"}
     )
@@ -336,6 +373,8 @@ async def update_story(request: web.Request) -> web.Response:
         current = await story_queries.get_story_for_edit(conn, slug=slug)
         if current is None:
             raise not_found("story")
+        # The entities linked before `ghosts` replaces them stop listing the story.
+        before = await story_neighbours(conn, current.id)
         edited = await story_queries.edit_story(
             conn,
             id=current.id,
@@ -351,6 +390,7 @@ async def update_story(request: web.Request) -> web.Response:
         if not isinstance(patch.ghosts, msgspec.UnsetType):
             await _link_ghosts(conn, current.id, patch.ghosts)
         detail = await story_detail(conn, edited.slug, drafts=True)
+    await story_written(request, current.id, [slug, edited.slug], before)
     return respond(request, detail, private=True)
 
 
@@ -361,6 +401,11 @@ async def delete_story(request: web.Request) -> web.Response:
     """Delete a story with its links, comments and counters (editors and admins)."""
     await require_role(request, *EDITORS)
     slug = slug_param(request, "story")
-    if await story_queries.delete_story_by_slug(request.app[DATABASE], slug=slug) == 0:
-        raise not_found("story")
+    async with transaction(request.app[DATABASE]) as conn:
+        current = await story_queries.get_story_for_edit(conn, slug=slug)
+        if current is None:
+            raise not_found("story")
+        before = await story_neighbours(conn, current.id)
+        await story_queries.delete_story_by_slug(conn, slug=slug)
+    await story_written(request, current.id, [slug], before)
     return no_content()

@@ -1,0 +1,98 @@
+"""`python -m bench` (make bench): every benchmark on a scratch database with synthetic data.
+
+PostgreSQL: a database created for the run on BENCH_DATABASE_URL's server (and dropped after),
+or a throw-away embedded PostgreSQL. Redis: BENCH_REDIS_URL, or a throw-away embedded Redis.
+The database is migrated and loaded with `service.seed.synthetic` before the benchmarks run:
+generated queries against raw asyncpg and aiosql (bench_queries), the job queue (bench_jobs),
+and HTTP endpoints against a bare aiohttp handler (bench_http).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+from bench import bench_http, bench_jobs, bench_queries
+from service import seed
+from service.embedded import EmbeddedPostgres, EmbeddedRedis
+from service.migrations import dbmate
+from service.servers import create_database, drop_database
+
+
+@contextmanager
+def scratch_postgres(stack: ExitStack) -> Iterator[str]:
+    """URL of a new, empty database: on BENCH_DATABASE_URL's server or an embedded one."""
+    server_url = os.environ.get("BENCH_DATABASE_URL")
+    if not server_url:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="gp-bench-pg-"))
+        server = EmbeddedPostgres(Path(tmp) / "pg", throwaway=True)
+        stack.callback(server.destroy)
+        print("starting a throw-away embedded PostgreSQL ...", file=sys.stderr)
+        server_url = server.start()
+    name = f"gp_bench_{secrets.token_hex(4)}"
+    url = create_database(server_url, name)
+    try:
+        yield url
+    finally:
+        drop_database(server_url, name)
+
+
+def scratch_redis(stack: ExitStack) -> str:
+    """BENCH_REDIS_URL, or the URL of a throw-away embedded Redis."""
+    url = os.environ.get("BENCH_REDIS_URL")
+    if url:
+        return url
+    tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="gp-bench-redis-"))
+    server = EmbeddedRedis(Path(tmp) / "redis")
+    stack.callback(server.destroy)
+    return server.start()
+
+
+def section(title: str) -> None:
+    print(f"\n== {title} " + "=" * max(0, 76 - len(title)), flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--entities", type=int, default=10_000, help="synthetic entities")
+    parser.add_argument("--rounds", type=int, default=8, help="bench_queries rounds")
+    parser.add_argument("--jobs", type=int, default=2000, help="bench_jobs jobs per round")
+    parser.add_argument(
+        "--duration", type=float, default=3.0, help="HTTP seconds per side per endpoint"
+    )
+    parser.add_argument("--concurrency", type=int, default=16, help="HTTP connections")
+    parser.add_argument(
+        "--only", choices=["queries", "jobs", "http"], action="append", help="run only these"
+    )
+    args = parser.parse_args(argv)
+    only = set(args.only or ["queries", "jobs", "http"])
+    started = time.monotonic()
+    with ExitStack() as stack:
+        dsn = stack.enter_context(scratch_postgres(stack))
+        redis_url = scratch_redis(stack)
+        # migrate as `make migrate` does, without a line per migration in the report
+        dbmate("--wait", "--migration-lock", "up", "--strict", url=dsn, capture=True)
+        asyncio.run(seed.synthetic(dsn, args.entities))
+        if "queries" in only:
+            section("generated queries vs raw asyncpg and aiosql")
+            asyncio.run(bench_queries.run(dsn, args.rounds, 1))
+        if "jobs" in only:
+            section("job queue")
+            asyncio.run(bench_jobs.main(dsn, args.jobs))
+        if "http" in only:
+            section("HTTP: API endpoints vs a bare aiohttp handler")
+            bench_http.run(dsn, redis_url, duration=args.duration, concurrency=args.concurrency)
+    print(f"\nmake bench: {time.monotonic() - started:.0f}s in all", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""Feature flags: the enabled ones, for clients to switch features on.
+
+DBAs edit the feature_flags table in SQL, which no write here sees: the answer is cached for
+TTL_SHORT, so a flag turned on or off shows within TTL_SHORT.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from aiohttp import web
+
+from service.api import Routes
+from service.appkeys import DATABASE
+from service.cache import TTL_SHORT, Keys
+from service.handlers.cached import public
+from service.handlers.content import shaped
+from service.queries import feature_flags as flag_queries
+
+routes = Routes(tag="flags")
+
+
+class Flag(msgspec.Struct, frozen=True):
+    """An enabled feature flag."""
+
+    key: str
+    rollout_percent: Annotated[
+        int, msgspec.Meta(ge=0, le=100, description="the share of users (%) it is on for")
+    ]
+    description: str
+
+
+class Flags(msgspec.Struct, frozen=True):
+    """Every enabled flag, by key."""
+
+    items: list[Flag]
+
+
+@routes.route("GET", "/v1/flags", response=Flags)
+async def list_flags(request: web.Request) -> web.Response:
+    """The enabled feature flags (changes show within five minutes)."""
+    primary = request.app[DATABASE].primary
+
+    async def load() -> Flags:
+        return Flags(shaped(await flag_queries.list_enabled_feature_flags(primary), Flag))
+
+    return await public(request, Keys.enabled_flags(), ttl=TTL_SHORT, load=load)
