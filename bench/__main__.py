@@ -4,7 +4,8 @@ PostgreSQL: a database created for the run on BENCH_DATABASE_URL's server (and d
 or a throw-away embedded PostgreSQL. Redis: BENCH_REDIS_URL, or a throw-away embedded Redis.
 The database is migrated and loaded with `service.seed.synthetic` before the benchmarks run:
 generated queries against raw asyncpg and aiosql (bench_queries), the job queue (bench_jobs),
-and HTTP endpoints against a bare aiohttp handler (bench_http).
+HTTP endpoints against a bare aiohttp handler (bench_http), cached vs uncached reads
+(bench_cache) and search latency as data grows (bench_search).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from bench import bench_http, bench_jobs, bench_queries
+from bench import bench_cache, bench_http, bench_jobs, bench_queries, bench_search
 from service import seed
 from service.embedded import EmbeddedPostgres, EmbeddedRedis
 from service.migrations import dbmate
@@ -70,10 +71,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--concurrency", type=int, default=16, help="HTTP connections")
     parser.add_argument(
-        "--only", choices=["queries", "jobs", "http"], action="append", help="run only these"
+        "--only",
+        choices=["queries", "jobs", "http", "cache", "search"],
+        action="append",
+        help="run only these",
     )
     args = parser.parse_args(argv)
-    only = set(args.only or ["queries", "jobs", "http"])
+    only = set(args.only or ["queries", "jobs", "http", "cache", "search"])
     started = time.monotonic()
     with ExitStack() as stack:
         dsn = stack.enter_context(scratch_postgres(stack))
@@ -90,6 +94,12 @@ def main(argv: list[str] | None = None) -> int:
         if "http" in only:
             section("HTTP: API endpoints vs a bare aiohttp handler")
             bench_http.run(dsn, redis_url, duration=args.duration, concurrency=args.concurrency)
+        if "cache" in only:
+            section("cache: cached vs uncached entity pages, Zipf hit ratio")
+            asyncio.run(bench_cache.main(dsn, redis_url, concurrency=args.concurrency))
+        if "search" in only:
+            section("search latency at 10k and 100k entities")
+            asyncio.run(bench_search.main(dsn))
     print(f"\nmake bench: {time.monotonic() - started:.0f}s in all", file=sys.stderr)
     return 0
 

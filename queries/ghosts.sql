@@ -234,7 +234,7 @@ WHERE
         sqlc.narg(query)::text IS NULL
         OR g.search_vector @@ websearch_to_tsquery('english', sqlc.narg(query))
     )
-    AND g.tags @> @tags::text[]
+    AND (cardinality(@tags::text[]) = 0 OR g.tags @> @tags::text[])
     AND (sqlc.narg(entity_type)::text IS NULL OR g.entity_type = sqlc.narg(entity_type))
     AND (sqlc.narg(min_danger)::smallint IS NULL OR g.danger_level >= sqlc.narg(min_danger))
     AND (sqlc.narg(max_danger)::smallint IS NULL OR g.danger_level <= sqlc.narg(max_danger))
@@ -271,7 +271,7 @@ WHERE
         sqlc.narg(query)::text IS NULL
         OR g.search_vector @@ websearch_to_tsquery('english', sqlc.narg(query))
     )
-    AND g.tags @> @tags::text[]
+    AND (cardinality(@tags::text[]) = 0 OR g.tags @> @tags::text[])
     AND (sqlc.narg(entity_type)::text IS NULL OR g.entity_type = sqlc.narg(entity_type))
     AND (sqlc.narg(min_danger)::smallint IS NULL OR g.danger_level >= sqlc.narg(min_danger))
     AND (sqlc.narg(max_danger)::smallint IS NULL OR g.danger_level <= sqlc.narg(max_danger))
@@ -303,7 +303,7 @@ FROM ghost_entities AS g
 WHERE
     (g.status = 'published' OR @include_drafts::boolean)
     AND g.search_vector @@ websearch_to_tsquery('english', @query)
-    AND g.tags @> @tags::text[]
+    AND (cardinality(@tags::text[]) = 0 OR g.tags @> @tags::text[])
     AND (sqlc.narg(entity_type)::text IS NULL OR g.entity_type = sqlc.narg(entity_type))
     AND (sqlc.narg(min_danger)::smallint IS NULL OR g.danger_level >= sqlc.narg(min_danger))
     AND (sqlc.narg(max_danger)::smallint IS NULL OR g.danger_level <= sqlc.narg(max_danger))

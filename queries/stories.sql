@@ -156,7 +156,7 @@ WHERE
         sqlc.narg(query)::text IS NULL
         OR s.search_vector @@ websearch_to_tsquery('english', sqlc.narg(query))
     )
-    AND s.tags @> @tags::text[]
+    AND (cardinality(@tags::text[]) = 0 OR s.tags @> @tags::text[])
     AND (
         sqlc.narg(ghost_slug)::text IS NULL
         OR EXISTS (
@@ -202,7 +202,7 @@ WHERE
         sqlc.narg(query)::text IS NULL
         OR s.search_vector @@ websearch_to_tsquery('english', sqlc.narg(query))
     )
-    AND s.tags @> @tags::text[]
+    AND (cardinality(@tags::text[]) = 0 OR s.tags @> @tags::text[])
     AND (
         sqlc.narg(ghost_slug)::text IS NULL
         OR EXISTS (
@@ -243,7 +243,7 @@ FROM stories AS s
 WHERE
     (s.status = 'published' OR @include_drafts::boolean)
     AND s.search_vector @@ websearch_to_tsquery('english', @query)
-    AND s.tags @> @tags::text[]
+    AND (cardinality(@tags::text[]) = 0 OR s.tags @> @tags::text[])
     AND (
         sqlc.narg(ghost_slug)::text IS NULL
         OR EXISTS (

@@ -143,4 +143,5 @@ def create_app(settings: Settings) -> web.Application:
         resource.setup(app)
     openapi.setup(app, resources)
     metrics.document(app[openapi.DOCUMENT])
+    health.document(app[openapi.DOCUMENT])
     return app

@@ -191,3 +191,14 @@ def _cache_report(app: web.Application) -> dict[str, Any] | None:
         "breaker": stats.get("breaker", "closed"),
         **stats,
     }
+
+
+def document(openapi: dict[str, Any]) -> None:
+    """Describe the health 503s as what they are: the same JSON report, not a problem body."""
+    for path in ("/health/ready", "/health"):
+        responses = openapi["paths"][path]["get"]["responses"]
+        responses["503"] = {
+            "description": "not ready / unhealthy: the same report, naming the failing checks",
+            "headers": responses["503"].get("headers", {}),
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }

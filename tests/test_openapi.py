@@ -85,6 +85,16 @@ def test_every_operation_has_a_summary_a_tag_and_a_unique_operation_id(
     assert len(ids) == len(set(ids)), f"duplicate operationIds: {sorted(ids)}"
 
 
+# Health probes answer 503 with the same JSON report as their 200, naming the failing checks.
+HEALTH_REPORTS = frozenset({"/health/ready", "/health"})
+
+
+def test_health_503_is_documented_as_the_json_report(document: dict[str, Any]) -> None:
+    for path in HEALTH_REPORTS:
+        content = document["paths"][path]["get"]["responses"]["503"]["content"]
+        assert set(content) == {"application/json"}
+
+
 def test_every_error_response_is_documented_as_problem_json(document: dict[str, Any]) -> None:
     problem = document["components"]["schemas"]["ProblemDetails"]
     assert set(problem["required"]) >= {
@@ -103,7 +113,7 @@ def test_every_error_response_is_documented_as_problem_json(document: dict[str, 
         if "503" not in statuses:
             wrong.append(f"{op.label}: 503 (database unavailable) not documented")
         for status, response in op.spec["responses"].items():
-            if int(status) < 400:
+            if int(status) < 400 or (op.path in HEALTH_REPORTS and status == "503"):
                 continue
             content = response.get("content", {})
             schema = content.get(PROBLEM_CONTENT_TYPE, {}).get("schema")
