@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 ARGS ?=
+# pytest-xdist processes; tests mostly wait on PostgreSQL, so more than the 2 cores pays off.
+PYTEST_WORKERS ?= 4
 WORKERS ?=
 name ?=
 
@@ -69,10 +71,10 @@ fmt: $(STAMP) ## format Python and fix SQL style
 	$(BIN)/sqlfluff fix --disable-progress-bar queries db/migrations
 
 test: lint check ## the full suite: lint, generated code current, migrations, pytest
-	$(BIN)/pytest $(ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) $(ARGS)
 
 test-fast: $(STAMP) ## pytest only
-	$(BIN)/pytest $(ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) $(ARGS)
 
 bench: $(STAMP) ## benchmarks: generated queries vs asyncpg and aiosql, HTTP vs bare aiohttp
 	$(PY) -m bench $(ARGS)

@@ -7,6 +7,7 @@ import secrets
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
@@ -101,6 +102,10 @@ def redis_server() -> Iterator[EmbeddedRedis | None]:
 async def redis_url(redis_server: EmbeddedRedis | None) -> AsyncIterator[str]:
     """URL of a Redis emptied for this test."""
     url = os.environ.get("TEST_REDIS_URL") or (redis_server.start() if redis_server else "")
+    if os.environ.get("TEST_REDIS_URL"):
+        # pytest-xdist workers share an external Redis: each flushes only a database of its own.
+        worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+        url = urlunsplit(urlsplit(url)._replace(path=f"/{worker % 16}"))
     client = redis.Redis.from_url(url)
     await client.flushdb()
     await client.aclose()

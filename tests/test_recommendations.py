@@ -396,7 +396,7 @@ async def test_feedback_on_someone_elses_or_no_recommendation_is_404(
     ("method", "path", "body"),
     [
         ("GET", PATH, None),
-        ("POST", f"{PATH}/{uuid.uuid4()}/feedback", {"feedback": "helpful"}),
+        ("POST", f"{PATH}/{uuid.UUID(int=1)}/feedback", {"feedback": "helpful"}),
     ],
 )
 async def test_recommendations_need_a_signed_in_user(
