@@ -16,6 +16,7 @@ from typing import Any, Literal, TypeVar
 import asyncpg
 import msgspec
 from aiohttp import web
+from aiohttp.test_utils import TestClient
 
 from service.app import create_app
 from service.config import Settings
@@ -25,6 +26,9 @@ from service.queries import users as user_queries
 from service.servers import create_database, drop_database
 
 T = TypeVar("T")
+Client = TestClient[web.Request, web.Application]
+
+PASSWORD = "correct horse battery staple"
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_FIELDS = frozenset({"type", "title", "status", "detail", "instance", "request_id"})
@@ -257,3 +261,26 @@ class ServedApp:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=10)
         self.loop.close()
+
+
+def bearer(token: str) -> dict[str, str]:
+    """The Authorization header for a session token."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def register(client: Client, username: str) -> str:
+    """A new reader through the API; their session token (the cookie jar is left empty)."""
+    response = await client.post(
+        "/v1/auth/register",
+        json={
+            "email": f"{username}@example.org",
+            "username": username,
+            "password": PASSWORD,
+            "display_name": username.title(),
+        },
+    )
+    body: dict[str, Any] = await response.json()
+    assert response.status == 201, body
+    client.session.cookie_jar.clear()  # every request below says explicitly who it is
+    token: str = body["token"]
+    return token

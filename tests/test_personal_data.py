@@ -9,33 +9,11 @@ import asyncpg
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from apicheck import bearer, register
 
 Client = TestClient[web.Request, web.Application]
 
-PASSWORD = "correct horse battery staple"
 PRIVATE = "private, no-store"
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-async def register(client: Client, username: str) -> str:
-    """A new reader through the API; their session token (the cookie jar is left empty)."""
-    response = await client.post(
-        "/v1/auth/register",
-        json={
-            "email": f"{username}@example.org",
-            "username": username,
-            "password": PASSWORD,
-            "display_name": username.title(),
-        },
-    )
-    body: dict[str, Any] = await response.json()
-    assert response.status == 201, body
-    client.session.cookie_jar.clear()  # every request below says explicitly who it is
-    token: str = body["token"]
-    return token
 
 
 async def insert_ghost(conn: asyncpg.Connection, slug: str, *, status: str = "published") -> str:
