@@ -29,11 +29,11 @@ def main(paths: list[Path]) -> int:
     failed = 0
     with tempfile.TemporaryDirectory() as tmp:
         for path in paths:
-            body, in_transaction = up_section(path.read_text())
+            text = path.read_text()
+            body, in_transaction = up_section(text)
             target = Path(tmp) / path.name
             # Leading blank lines keep squawk's line numbers equal to the file's.
-            offset = path.read_text().index(body)
-            target.write_text("\n" * path.read_text()[:offset].count("\n") + body)
+            target.write_text("\n" * text[: text.index(body)].count("\n") + body)
             command = [squawk, "--pg-version=15", str(target)]
             if in_transaction:
                 command.insert(1, "--assume-in-transaction")
