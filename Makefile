@@ -52,10 +52,10 @@ new-migration: $(STAMP) ## create db/migrations/<ts>_<name>.sql (name=verb_objec
 seed: $(STAMP) ## load the demo data (ARGS=--clean removes it; ARGS='--synthetic N')
 	$(PY) -m service seed $(ARGS)
 
-generate: $(STAMP) ## regenerate service/queries/ from queries/*.sql
+generate: $(STAMP) ## regenerate service/store/queries/ from queries/*.sql
 	$(PY) -m service generate
 
-check: $(STAMP) ## fail when service/queries/ is stale or a query no longer prepares
+check: $(STAMP) ## fail when service/store/queries/ is stale or a query no longer prepares
 	$(PY) -m service check
 
 lint: $(STAMP) ## ruff, mypy, sqlfluff, squawk
@@ -63,7 +63,7 @@ lint: $(STAMP) ## ruff, mypy, sqlfluff, squawk
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/sqlfluff lint --disable-progress-bar queries db/migrations
-	$(PY) -m service.squawk
+	$(PY) -m service.dev.squawk
 
 fmt: $(STAMP) ## format Python and fix SQL style
 	$(BIN)/ruff format .

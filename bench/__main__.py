@@ -2,7 +2,7 @@
 
 PostgreSQL: a database created for the run on BENCH_DATABASE_URL's server (and dropped after),
 or a throw-away embedded PostgreSQL. Redis: BENCH_REDIS_URL, or a throw-away embedded Redis.
-The database is migrated and loaded with `service.seed.synthetic` before the benchmarks run:
+The database is migrated and loaded with `service.dev.seed.synthetic` before the benchmarks run:
 generated queries against raw asyncpg and aiosql (bench_queries), the job queue (bench_jobs),
 HTTP endpoints against a bare aiohttp handler (bench_http), cached vs uncached reads
 (bench_cache) and search latency as data grows (bench_search).
@@ -12,49 +12,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import secrets
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
-from pathlib import Path
+from contextlib import ExitStack
 
 from bench import bench_cache, bench_http, bench_jobs, bench_queries, bench_search
-from service import seed
-from service.embedded import EmbeddedPostgres, EmbeddedRedis
-from service.migrations import dbmate
-from service.servers import create_database, drop_database
-
-
-@contextmanager
-def scratch_postgres(stack: ExitStack) -> Iterator[str]:
-    """URL of a new, empty database: on BENCH_DATABASE_URL's server or an embedded one."""
-    server_url = os.environ.get("BENCH_DATABASE_URL")
-    if not server_url:
-        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="gp-bench-pg-"))
-        server = EmbeddedPostgres(Path(tmp) / "pg", throwaway=True)
-        stack.callback(server.destroy)
-        print("starting a throw-away embedded PostgreSQL ...", file=sys.stderr)
-        server_url = server.start()
-    name = f"gp_bench_{secrets.token_hex(4)}"
-    url = create_database(server_url, name)
-    try:
-        yield url
-    finally:
-        drop_database(server_url, name)
-
-
-def scratch_redis(stack: ExitStack) -> str:
-    """BENCH_REDIS_URL, or the URL of a throw-away embedded Redis."""
-    url = os.environ.get("BENCH_REDIS_URL")
-    if url:
-        return url
-    tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="gp-bench-redis-"))
-    server = EmbeddedRedis(Path(tmp) / "redis")
-    stack.callback(server.destroy)
-    return server.start()
+from bench.scratch import scratch_postgres, scratch_redis
+from service.dev import seed
+from service.dev.migrations import dbmate
 
 
 def section(title: str) -> None:

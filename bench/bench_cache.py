@@ -4,7 +4,7 @@ ratio under a Zipf-like access pattern over 10k entities.
     python -m bench.bench_cache [--duration S] [--concurrency N] [--requests N] [--zipf S]
 
 `main(dsn, redis_url)` creates a scratch database on dsn's server (dropped after), migrates it
-and loads 10k synthetic entities (`service.seed.synthetic`), then serves the app twice, one
+and loads 10k synthetic entities (`service.dev.seed.synthetic`), then serves the app twice, one
 process each (`python -m service run`, 1 worker): one with the Redis at redis_url, one whose
 REDIS_URL points at a closed port, so its cache fails open and every read goes to PostgreSQL
 (the breaker skips Redis; what is measured is the uncached path). The two are loaded A-B-B-A
@@ -38,12 +38,13 @@ import aiohttp
 import asyncpg
 
 from bench.bench_http import LoadSpec, Measured, process, run_load, wait_until_up
-from service import seed
-from service.cache import GHOSTS, Cache
+from bench.scratch import scratch_postgres, scratch_redis
+from service.cache.engine import GHOSTS, Cache
 from service.config import Settings
-from service.embedded import free_port
-from service.migrations import dbmate
-from service.servers import create_database, drop_database
+from service.dev import seed
+from service.dev.embedded import free_port
+from service.dev.migrations import dbmate
+from service.dev.servers import create_database, drop_database
 
 ENTITIES: Final = 10_000
 HOT_SLUGS: Final = 200
@@ -229,7 +230,6 @@ def cli(argv: list[str] | None = None) -> int:
     parser.add_argument("--zipf", type=float, default=1.0, help="Zipf exponent s (1.0)")
     args = parser.parse_args(argv)
     # The same throw-away servers as `python -m bench` when none are named.
-    from bench.__main__ import scratch_postgres, scratch_redis
 
     with ExitStack() as stack:
         server_dsn = os.environ.get("BENCH_DATABASE_URL")

@@ -34,8 +34,8 @@ import msgspec
 from aiohttp import web
 
 from service.config import ROOT
-from service.embedded import free_port
-from service.seed import TAGS, WORDS
+from service.dev.embedded import free_port
+from service.dev.seed import TAGS, WORDS
 
 START_TIMEOUT = 60.0
 WARMUP_SECONDS = 0.5

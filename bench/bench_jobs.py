@@ -18,8 +18,8 @@ import secrets
 import sys
 import time
 
-from service import jobs
-from service.db import Connection, create_pool
+from service.jobs import queue as jobs
+from service.store.db import Connection, create_pool
 
 WORKER_COUNTS = (1, 2)
 

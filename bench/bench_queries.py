@@ -28,8 +28,8 @@ from typing import Any
 import aiosql
 import asyncpg
 
-from service.db import create_pool
-from service.queries import ghosts
+from service.store.db import create_pool
+from service.store.queries import ghosts
 
 Call = Callable[[int], Awaitable[object]]
 FIRST_PAGE = datetime.datetime.max.replace(tzinfo=datetime.UTC)

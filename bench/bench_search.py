@@ -4,7 +4,7 @@
 
 `main(dsn)` creates a scratch database on dsn's server (so whatever dsn holds does not skew
 the figures), migrates it, loads 10k synthetic entities (plus 5k stories) with
-`service.seed.synthetic`, times a fixed set of searches, adds 90k more entities, times them
+`service.dev.seed.synthetic`, times a fixed set of searches, adds 90k more entities, times them
 again and drops the database. Each search is what GET /v1/search asks the database: one page
 (SearchContent, 20 rows), the facets over the whole result set (SearchFacets) and, when nothing
 matched, the spelling suggestions (SuggestSpellings), called through the generated functions
@@ -25,16 +25,16 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
-from service import seed
-from service.db import create_pool
-from service.migrations import dbmate
-from service.queries import search as search_queries
-from service.servers import create_database, drop_database
+from service.dev import seed
+from service.dev.migrations import dbmate
+from service.dev.servers import create_database, drop_database
+from service.store.db import create_pool
+from service.store.queries import search as search_queries
 
 SIZES: Final = (10_000, 100_000)
 PAGE_ROWS: Final = 20
 TOP_TAGS: Final = 10
-# Over the synthetic vocabulary (service.seed): broad words, a phrase, exclusions, an OR, a
+# Over the synthetic vocabulary (service.dev.seed): broad words, a phrase, exclusions, an OR, a
 # tag filter, a kind filter, and a typo that full-text cannot find (the did-you-mean path).
 SEARCHES: Final[tuple[tuple[str, dict[str, Any]], ...]] = (
     ("grey lady", {}),

@@ -3,28 +3,14 @@
 from __future__ import annotations
 
 import logging
-import secrets
 import time
 from collections.abc import AsyncIterator
 
 import redis.asyncio as redis
 from aiohttp import web
 
-from service import health, metrics, openapi, quotas
-from service.appkeys import (
-    CACHE,
-    DATABASE,
-    METRICS,
-    RATE_LIMITER,
-    RECENT_ERRORS,
-    REDIS,
-    REQUEST_ID,
-    SETTINGS,
-    STARTED_AT,
-)
-from service.cache import Cache
-from service.config import Settings
-from service.db import connect
+from service.cache.engine import CACHE, Cache
+from service.config import SETTINGS, Settings
 from service.handlers import (
     accounts,
     bookmarks,
@@ -37,31 +23,19 @@ from service.handlers import (
     reading_progress,
     recommendations,
     search,
+    statistics,
     stories,
-    trending,
 )
-from service.problems import Handler, RecentErrors, problem_middleware
-from service.ratelimit import RateLimiter, ratelimit_middleware
+from service.store.db import DATABASE, connect
+from service.store.redis import REDIS
+from service.web import health, metrics, openapi, quotas
+from service.web.health import STARTED_AT
+from service.web.metrics import METRICS
+from service.web.problems import RECENT_ERRORS, RecentErrors, problem_middleware
+from service.web.ratelimit import RATE_LIMITER, RateLimiter, ratelimit_middleware
+from service.web.request import TRUSTED_PROXIES, parse_networks, request_id_middleware
 
 log = logging.getLogger("service.app")
-
-REQUEST_ID_HEADER = "X-Request-ID"
-
-
-@web.middleware
-async def request_id_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Accept a sane X-Request-ID or make one; echo it on the response."""
-    incoming = request.headers.get(REQUEST_ID_HEADER, "")
-    valid = 0 < len(incoming) <= 128 and incoming.isprintable() and incoming.isascii()
-    request_id = incoming if valid else secrets.token_hex(16)
-    request[REQUEST_ID] = request_id
-    try:
-        response = await handler(request)
-    except web.HTTPException as exc:
-        exc.headers[REQUEST_ID_HEADER] = request_id
-        raise
-    response.headers[REQUEST_ID_HEADER] = request_id
-    return response
 
 
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -117,6 +91,7 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app[STARTED_AT] = time.monotonic()
     app[RECENT_ERRORS] = RecentErrors()
+    app[TRUSTED_PROXIES] = tuple(parse_networks(settings.trusted_proxies))
     app[RATE_LIMITER] = RateLimiter.from_settings(settings)
     app[METRICS] = metrics.Metrics(app)
     app.cleanup_ctx.append(database_ctx)
@@ -137,7 +112,7 @@ def create_app(settings: Settings) -> web.Application:
         recommendations.routes,
         search.routes,
         stories.routes,
-        trending.routes,
+        statistics.routes,
     ]
     for resource in resources:
         resource.setup(app)

@@ -10,10 +10,10 @@ import os
 import sys
 from collections.abc import Callable
 
-from service import servers
 from service.config import Settings, describe
-from service.embedded import redis_bin
-from service.migrations import dbmate, migrate
+from service.dev import servers
+from service.dev.embedded import redis_bin
+from service.dev.migrations import dbmate, migrate
 
 Command = Callable[[argparse.Namespace, Settings], int]
 
@@ -74,7 +74,7 @@ def cmd_new_migration(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
     """Load (or with --clean remove) the demo dataset, or generate synthetic data."""
-    from service import seed
+    from service.dev import seed
 
     resolved = servers.resolve(settings)
     if args.synthetic:
@@ -85,8 +85,8 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_generate(args: argparse.Namespace, settings: Settings, *, check: bool = False) -> int:
-    """Regenerate service/queries/ from queries/*.sql against a freshly migrated database."""
-    from service import codegen
+    """Regenerate service/store/queries/ from queries/*.sql against a freshly migrated database."""
+    from service.dev import codegen
 
     resolved = servers.resolve(settings, quiet=True)
     with servers.scratch_database(resolved.database_url, "gp_codegen") as url:
@@ -95,13 +95,15 @@ def cmd_generate(args: argparse.Namespace, settings: Settings, *, check: bool = 
 
 
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
-    """Fail when service/queries/ is stale, a query no longer prepares, or a type drifted."""
+    """Fail when service/store/queries/ is stale, a query no longer prepares, or a type drifted."""
     return cmd_generate(args, settings, check=True)
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """Start servers, migrate, seed on first run, and serve HTTP."""
-    from service import jobs, runner, seed
+    from service import runner
+    from service.dev import seed
+    from service.jobs import queue as jobs
 
     resolved = servers.resolve(settings)
     migrate(resolved.database_url, dump=False)
@@ -139,7 +141,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     """Run a background job worker until SIGINT/SIGTERM."""
-    from service import jobs
+    from service.jobs import queue as jobs
 
     resolved = servers.resolve(settings)
     return jobs.main(dataclasses.replace(settings, database_url=resolved.database_url))

@@ -8,7 +8,10 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from aiohttp import web
+
 ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS_DIR = ROOT / "db" / "migrations"
 
 
 def setting(default: Any, help: str) -> Any:
@@ -155,3 +158,6 @@ def _shown(default: Any) -> str:
 def describe() -> list[tuple[str, str, str]]:
     """(variable, default, help) for every setting, for docs and `--help`."""
     return [(f.name.upper(), _shown(f.default), str(f.metadata["help"])) for f in fields(Settings)]
+
+
+SETTINGS = web.AppKey("settings", Settings)

@@ -20,10 +20,10 @@ from aiohttp.test_utils import TestClient
 
 from service.app import create_app
 from service.config import Settings
-from service.passwords import new_token, token_hash
-from service.queries import sessions as session_queries
-from service.queries import users as user_queries
-from service.servers import create_database, drop_database
+from service.dev.servers import create_database, drop_database
+from service.domain.passwords import new_token, token_hash
+from service.store.queries import sessions as session_queries
+from service.store.queries import users as user_queries
 
 T = TypeVar("T")
 Client = TestClient[web.Request, web.Application]

@@ -17,9 +17,9 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from service.app import create_app
 from service.config import Settings
-from service.embedded import EmbeddedPostgres, EmbeddedRedis
-from service.migrations import migrate
-from service.servers import create_database, drop_database, with_database
+from service.dev.embedded import EmbeddedPostgres, EmbeddedRedis
+from service.dev.migrations import migrate
+from service.dev.servers import create_database, drop_database, with_database
 
 
 @pytest.fixture(scope="session")
@@ -64,7 +64,7 @@ def migrated_dsn(pg_server_dsn: str, migrated_template: str) -> Iterator[str]:
 @pytest.fixture
 async def pool(migrated_dsn: str) -> AsyncIterator[asyncpg.Pool]:
     """A connection pool on this test's migrated database."""
-    from service.db import create_pool
+    from service.store.db import create_pool
 
     pool = await create_pool(migrated_dsn, min_size=1, max_size=5)
     try:

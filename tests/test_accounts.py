@@ -17,12 +17,12 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from service import seed
 from service.app import create_app
-from service.appkeys import CACHE, CURRENT_USER
-from service.auth import can_edit, current_user, forget_sessions, require_role
+from service.cache.engine import CACHE
 from service.config import Settings
-from service.passwords import token_hash
+from service.dev import seed
+from service.domain.passwords import token_hash
+from service.web.auth import CURRENT_USER, can_edit, current_user, forget_sessions, require_role
 
 Client = TestClient[web.Request, web.Application]
 

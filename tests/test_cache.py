@@ -17,8 +17,8 @@ import redis.asyncio as redis
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from service.appkeys import CACHE, DATABASE
-from service.cache import (
+from service.cache.engine import (
+    CACHE,
     TTL_DAY,
     TTL_MEDIUM,
     TTL_NEGATIVE,
@@ -30,9 +30,9 @@ from service.cache import (
     Loader,
 )
 from service.config import Settings
-from service.db import transaction
-from service.embedded import EmbeddedRedis
-from service.queries import ghosts
+from service.dev.embedded import EmbeddedRedis
+from service.store.db import DATABASE, transaction
+from service.store.queries import ghosts
 
 # Bounds that only turn a hang into a failure; nothing here measures speed.
 NO_HANG = 30.0

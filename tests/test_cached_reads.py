@@ -17,12 +17,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from service.app import create_app
-from service.appkeys import CACHE
-from service.auth import forget_sessions
-from service.cache import Cache, Keys
+from service.cache.engine import CACHE, Cache, Keys
 from service.config import Settings
-from service.embedded import EmbeddedRedis
-from service.passwords import token_hash
+from service.dev.embedded import EmbeddedRedis
+from service.domain.passwords import token_hash
+from service.web.auth import forget_sessions
 
 Client = TestClient[web.Request, web.Application]
 Headers = dict[str, str]

@@ -27,9 +27,9 @@ import asyncpg
 import msgspec
 import pytest
 
-from service.codegen import CodegenError, Issue, check, generate, run, write
-from service.codegen.source import parse_file, scan
-from service.db import Connection, Database, create_pool, json_enc_hook, transaction
+from service.dev.codegen import CodegenError, Issue, check, generate, run, write
+from service.dev.codegen.source import parse_file, scan
+from service.store.db import Connection, Database, create_pool, json_enc_hook, transaction
 
 CASES = Path(__file__).parent / "codegen_cases"
 SCHEMA = (CASES / "schema.sql").read_text()
@@ -354,7 +354,7 @@ def _haunting_args(**overrides: Any) -> dict[str, Any]:
 
 
 def test_type_mapping(kinds: ModuleType) -> None:
-    from service.db import JSONValue
+    from service.store.db import JSONValue
 
     h = hints(kinds.GetHauntingTypesRow)
     assert h == {
@@ -781,8 +781,8 @@ def test_mypy_rejects_a_wrongly_typed_argument(tmp_path: Path) -> None:
             """\
             import uuid
 
-            from service.db import Executor
-            from service.queries import ghosts
+            from service.store.db import Executor
+            from service.store.queries import ghosts
 
 
             async def ok(db: Executor) -> str | None:

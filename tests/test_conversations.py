@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from service.app import create_app
 from service.config import Settings
-from service.twin import COMPOSER, MAX_QUOTE, Entity, Passage, Reply, quote_of
+from service.domain.conversations import COMPOSER, MAX_QUOTE, Entity, Passage, Reply, quote_of
 
 Client = TestClient[web.Request, web.Application]
 Headers = dict[str, str]

@@ -31,13 +31,13 @@ from apicheck import (
 )
 from apicheck import wrong_value as wrong_value_for
 
-from service.api import MAX_BODY_BYTES
 from service.app import create_app
-from service.appkeys import DATABASE
 from service.config import Settings
-from service.embedded import EmbeddedPostgres, EmbeddedRedis, free_port
-from service.migrations import migrate
-from service.openapi import DOCUMENT
+from service.dev.embedded import EmbeddedPostgres, EmbeddedRedis, free_port
+from service.dev.migrations import migrate
+from service.store.db import DATABASE
+from service.web.api import MAX_BODY_BYTES
+from service.web.openapi import DOCUMENT
 
 Client = TestClient[web.Request, web.Application]
 

@@ -13,13 +13,12 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from service.app import create_app
-from service.appkeys import CACHE
-from service.cache import TTL_SHORT, CacheKey
+from service.cache.engine import CACHE, TTL_SHORT, CacheKey
 from service.config import Settings
-from service.embedded import EmbeddedRedis
-from service.health import expected_migrations
-from service.migrations import dbmate
-from service.servers import drop_database
+from service.dev.embedded import EmbeddedRedis
+from service.dev.migrations import dbmate
+from service.dev.servers import drop_database
+from service.web.health import expected_migrations
 
 Client = TestClient[web.Request, web.Application]
 

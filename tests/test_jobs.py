@@ -15,10 +15,10 @@ from typing import Any
 import asyncpg
 import pytest
 
-from service import jobs
 from service.config import ROOT
-from service.db import Connection, init_connection, transaction
-from service.queries import jobs as queries
+from service.jobs import queue as jobs
+from service.store.db import Connection, init_connection, transaction
+from service.store.queries import jobs as queries
 
 # Generous bounds that only catch hangs; nothing here measures speed.
 NO_HANG = 60.0
@@ -110,7 +110,7 @@ async def test_no_job_runs_twice_with_racing_workers(migrated_dsn: str, pool: as
 
 KILLABLE_WORKER = """
 import asyncio, sys
-from service import jobs
+from service.jobs import queue as jobs
 
 async def slow(payload, conn):
     await conn.execute("INSERT INTO job_effects (note) VALUES ('doomed run')")

@@ -15,7 +15,7 @@ from prometheus_client.samples import Sample
 
 from service.app import create_app
 from service.config import Settings
-from service.openapi import DOCUMENT
+from service.web.openapi import DOCUMENT
 
 Client = TestClient[web.Request, web.Application]
 

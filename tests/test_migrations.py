@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from service.migrations import MIGRATIONS_DIR, SCHEMA_FILE, dbmate, dump_schema, normalized_dump
-from service.servers import scratch_database
-from service.squawk import up_section
+from service.config import MIGRATIONS_DIR
+from service.dev.migrations import SCHEMA_FILE, dbmate, dump_schema, normalized_dump
+from service.dev.servers import scratch_database
+from service.dev.squawk import up_section
 
 MIGRATIONS = sorted(MIGRATIONS_DIR.glob("*.sql"))
 

@@ -13,9 +13,11 @@ from service.config import ROOT
 SERVICE = ROOT / "service"
 # Where SQL text is allowed, and why.
 ALLOWED = {
-    SERVICE / "queries": "generated from queries/*.sql",
-    SERVICE / "codegen": "the generator reads the catalog to type the queries it generates",
-    SERVICE / "seed.py": "bulk seeding uses COPY (table names, no SQL text) and VACUUM ANALYZE",
+    SERVICE / "store" / "queries": "generated from queries/*.sql",
+    SERVICE / "dev" / "codegen": "the generator reads the catalog to type the queries it generates",
+    SERVICE
+    / "dev"
+    / "seed.py": "bulk seeding uses COPY (table names, no SQL text) and VACUUM ANALYZE",
 }
 SQL = re.compile(
     r"\b(SELECT\b.+\bFROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+(TABLE|INDEX|DATABASE)"

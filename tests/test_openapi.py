@@ -15,11 +15,11 @@ from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
 from apicheck import PROBLEM_CONTENT_TYPE, operations, resolve, scratch_database
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 
-from service import ratelimit
 from service.app import create_app
 from service.config import Settings
-from service.embedded import EmbeddedRedis
-from service.openapi import ENDPOINTS, PATH_PARAM
+from service.dev.embedded import EmbeddedRedis
+from service.web import ratelimit
+from service.web.openapi import ENDPOINTS, PATH_PARAM
 
 Client = TestClient[web.Request, web.Application]
 

@@ -1,4 +1,4 @@
-"""The committed query layer (service/queries/) against the real, migrated schema."""
+"""The committed query layer (service/store/queries/) against the real, migrated schema."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from typing import Any
 import asyncpg
 import pytest
 
-from service.codegen import DEFAULT_OUT_DIR, DEFAULT_QUERIES_DIR, check
-from service.db import Database, connect, create_pool, transaction
-from service.queries import ghosts, stories, users
+from service.dev.codegen import DEFAULT_OUT_DIR, DEFAULT_QUERIES_DIR, check
+from service.store.db import Database, connect, create_pool, transaction
+from service.store.queries import ghosts, stories, users
 
 FIRST_PAGE = datetime.datetime.max.replace(tzinfo=datetime.UTC)
 T0 = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)

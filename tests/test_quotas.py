@@ -16,13 +16,13 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from apicheck import check_problem, mint_session
 
-from service import quotas
-from service.api import respond
 from service.app import create_app
-from service.auth import require_user
 from service.config import Settings
-from service.embedded import EmbeddedRedis
-from service.problems import PROBLEM_TYPE_BASE, Problem
+from service.dev.embedded import EmbeddedRedis
+from service.web import quotas
+from service.web.api import respond
+from service.web.auth import require_user
+from service.web.problems import PROBLEM_TYPE_BASE, Problem
 
 Client = TestClient[web.Request, web.Application]
 Tier = Literal["free", "premium", "pro"]

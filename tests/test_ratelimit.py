@@ -18,9 +18,16 @@ from apicheck import check_problem, mint_session
 
 from service.app import create_app
 from service.config import Settings
-from service.embedded import EmbeddedRedis
-from service.problems import PROBLEM_TYPE_BASE
-from service.ratelimit import Limit, LocalLimiter, Policy, RateLimiter, client_ip, parse_networks
+from service.dev.embedded import EmbeddedRedis
+from service.web.problems import PROBLEM_TYPE_BASE
+from service.web.ratelimit import (
+    Limit,
+    LocalLimiter,
+    Policy,
+    RateLimiter,
+    client_ip,
+)
+from service.web.request import parse_networks
 
 Client = TestClient[web.Request, web.Application]
 ClientFactory = Callable[..., AbstractAsyncContextManager[Client]]

@@ -11,8 +11,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from service import seed
 from service.config import ROOT
+from service.dev import seed
 
 WALKTHROUGH = re.search(
     r"<!-- walkthrough:start -->\n```sh\n(.*?)```\n<!-- walkthrough:end -->",

@@ -13,8 +13,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from service import jobs, recommend
-from service.db import Connection, init_connection
+from service.domain import recommendations as recommend
+from service.jobs import queue as jobs
+from service.store.db import Connection, init_connection
 
 Client = TestClient[web.Request, web.Application]
 
@@ -466,7 +467,7 @@ async def test_refresh_handlers_are_registered_and_reject_a_bad_payload(
     pool: asyncpg.Pool, worker: jobs.Worker, wconn: Connection
 ) -> None:
     assert jobs.HANDLERS[recommend.KIND] is recommend.refresh_job
-    assert "service.recommend" in jobs.HANDLER_MODULES
+    assert "service.domain.recommendations" in jobs.HANDLER_MODULES
     bad = await jobs.enqueue(pool, recommend.KIND, {"user_id": "nobody"})
     gone = await jobs.enqueue(pool, recommend.KIND, {"user_id": str(uuid.uuid4())})
     while await worker.run_next(wconn):

@@ -32,11 +32,11 @@ from schemathesis.specs.openapi.checks import (
 )
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
-from service import seed
 from service.app import create_app
 from service.config import Settings
-from service.embedded import EmbeddedRedis
-from service.openapi import DOCUMENT
+from service.dev import seed
+from service.dev.embedded import EmbeddedRedis
+from service.web.openapi import DOCUMENT
 
 # Examples per operation: enough to reach each handler's validation and happy paths, few
 # enough that the whole run stays around a minute as endpoints are added.

@@ -6,8 +6,8 @@ import asyncpg
 import pytest
 from argon2 import PasswordHasher
 
-from service import seed
 from service.config import ROOT
+from service.dev import seed
 
 # Tables the demo dataset fills, and which of their ids mark demo rows.
 SEEDED_TABLES = (

@@ -20,7 +20,7 @@ import pytest
 from apicheck import check_problem
 
 from service.config import ROOT
-from service.embedded import free_port
+from service.dev.embedded import free_port
 
 SHUTDOWN_TIMEOUT = 10.0
 # Generous bounds that prove "no hang", never speed.

@@ -13,8 +13,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from service import jobs, statistics
-from service.db import Connection, init_connection
+from service.domain import statistics
+from service.jobs import queue as jobs
+from service.store.db import Connection, init_connection
 
 Client = TestClient[web.Request, web.Application]
 
@@ -427,7 +428,7 @@ async def test_deleting_content_with_uncounted_writes_deletes_them_too(
 async def test_counting_handlers_are_registered_for_the_worker_command() -> None:
     jobs.load_handlers()
     assert jobs.HANDLERS[statistics.KIND] is statistics.roll_up
-    assert "service.statistics" in jobs.HANDLER_MODULES
+    assert "service.domain.statistics" in jobs.HANDLER_MODULES
 
 
 # ---- trending ----------------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import ipaddress
 import logging
 import uuid
 from typing import Annotated, Literal
@@ -12,7 +11,20 @@ import asyncpg
 import msgspec
 from aiohttp import web
 
-from service.api import (
+from service.cache.engine import CACHE, SESSIONS
+from service.config import SETTINGS
+from service.domain.passwords import (
+    MAX_PASSWORD_LENGTH,
+    hash_password,
+    new_token,
+    password_problems,
+    token_hash,
+    verify_password,
+)
+from service.store.db import DATABASE, Connection, transaction, writer
+from service.store.queries import sessions as session_queries
+from service.store.queries import users as user_queries
+from service.web.api import (
     Page,
     PageQuery,
     Routes,
@@ -27,28 +39,16 @@ from service.api import (
     respond,
     validation_problem,
 )
-from service.appkeys import CACHE, DATABASE, SETTINGS
-from service.auth import (
+from service.web.auth import (
     SESSION_COOKIE,
     CurrentUser,
     forget_sessions,
     require_user,
     session_timeouts,
 )
-from service.cache import SESSIONS
-from service.db import Connection, transaction, writer
-from service.handlers.cached import author_renamed
-from service.passwords import (
-    MAX_PASSWORD_LENGTH,
-    hash_password,
-    new_token,
-    password_problems,
-    token_hash,
-    verify_password,
-)
-from service.problems import Problem, problem_for
-from service.queries import sessions as session_queries
-from service.queries import users as user_queries
+from service.web.cached import author_renamed
+from service.web.problems import Problem, problem_for
+from service.web.request import client_address
 
 log = logging.getLogger("service.handlers.accounts")
 
@@ -170,14 +170,6 @@ def _account(row: user_queries.GetUserByIdRow | user_queries.GetUserByLoginRow) 
     )
 
 
-def _client_ip(request: web.Request) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    # request.remote is None or a socket path on some transports; only an address is stored.
-    try:
-        return ipaddress.ip_address(request.remote or "")
-    except ValueError:
-        return None
-
-
 def _user_agent(request: web.Request) -> str | None:
     agent = request.headers.get("User-Agent")
     if not agent:
@@ -222,7 +214,7 @@ async def _start_session(
         token_hash=token_hash(token),
         max_age=max_age,
         idle_timeout=idle_timeout,
-        ip=_client_ip(request),
+        ip=client_address(request),
         user_agent=_user_agent(request),
     )
     assert row is not None  # INSERT ... RETURNING always returns the row

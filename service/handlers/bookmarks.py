@@ -9,7 +9,9 @@ from typing import Annotated, Literal
 import msgspec
 from aiohttp import web
 
-from service.api import (
+from service.store.db import DATABASE, writer
+from service.store.queries import bookmarks as bookmark_queries
+from service.web.api import (
     Page,
     PageQuery,
     Routes,
@@ -23,11 +25,8 @@ from service.api import (
     respond,
     validation_problem,
 )
-from service.appkeys import DATABASE
-from service.auth import require_user
-from service.db import writer
-from service.problems import Problem
-from service.queries import bookmarks as bookmark_queries
+from service.web.auth import require_user
+from service.web.problems import Problem
 
 routes = Routes(tag="me")
 

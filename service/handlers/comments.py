@@ -15,7 +15,10 @@ from typing import Annotated
 import msgspec
 from aiohttp import web
 
-from service.api import (
+from service.cache.engine import TTL_MEDIUM, Keys
+from service.store.db import DATABASE, Executor, writer
+from service.store.queries import comments as comment_queries
+from service.web.api import (
     Page,
     PageQuery,
     Routes,
@@ -29,13 +32,9 @@ from service.api import (
     respond,
     validation_problem,
 )
-from service.appkeys import DATABASE
-from service.auth import CurrentUser, require_user
-from service.cache import TTL_MEDIUM, Keys
-from service.db import Executor, writer
-from service.handlers.cached import comments_written, public
-from service.problems import Problem
-from service.queries import comments as comment_queries
+from service.web.auth import CurrentUser, require_user
+from service.web.cached import comments_written, public
+from service.web.problems import Problem
 
 routes = Routes(tag="comments")
 

@@ -9,15 +9,14 @@ from typing import Annotated, Final, Literal
 import msgspec
 from aiohttp import web
 
-from service import quotas
-from service.api import Page, Routes, not_found, read_body, read_query, respond
-from service.appkeys import DATABASE
-from service.auth import can_edit, require_user
-from service.db import Executor, transaction
-from service.handlers.content import ListQuery, keyset_page, position, slug_param
-from service.queries import conversations as conversation_queries
-from service.queries import ghosts as ghost_queries
-from service.twin import Citation, Entity, Passage, composer_of
+from service.domain.conversations import Citation, Entity, Passage, composer_of
+from service.store.db import DATABASE, Executor, transaction
+from service.store.queries import conversations as conversation_queries
+from service.store.queries import ghosts as ghost_queries
+from service.web import quotas
+from service.web.api import Page, Routes, not_found, read_body, read_query, respond
+from service.web.auth import can_edit, require_user
+from service.web.content import ListQuery, keyset_page, position, slug_param
 
 routes = Routes(tag="conversations")
 

@@ -11,12 +11,12 @@ from typing import Annotated
 import msgspec
 from aiohttp import web
 
-from service.api import Routes
-from service.appkeys import DATABASE
-from service.cache import TTL_SHORT, Keys
-from service.handlers.cached import public
-from service.handlers.content import shaped
-from service.queries import feature_flags as flag_queries
+from service.cache.engine import TTL_SHORT, Keys
+from service.store.db import DATABASE
+from service.store.queries import feature_flags as flag_queries
+from service.web.api import Routes
+from service.web.cached import public
+from service.web.content import shaped
 
 routes = Routes(tag="flags")
 

@@ -9,11 +9,10 @@ from typing import Annotated, Literal
 import msgspec
 from aiohttp import web
 
-from service.api import Routes, not_found, read_body, respond
-from service.appkeys import DATABASE
-from service.auth import current_user, require_user
-from service.db import transaction
-from service.queries import interactions as interaction_queries
+from service.store.db import DATABASE, transaction
+from service.store.queries import interactions as interaction_queries
+from service.web.api import Routes, not_found, read_body, respond
+from service.web.auth import current_user, require_user
 
 routes = Routes(tag="interactions")
 

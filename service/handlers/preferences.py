@@ -7,11 +7,10 @@ from typing import Annotated, Literal
 import msgspec
 from aiohttp import web
 
-from service.api import Routes, read_body, respond, validation_problem
-from service.appkeys import DATABASE
-from service.auth import require_user
-from service.db import writer
-from service.queries import preferences as preference_queries
+from service.store.db import DATABASE, writer
+from service.store.queries import preferences as preference_queries
+from service.web.api import Routes, read_body, respond, validation_problem
+from service.web.auth import require_user
 
 routes = Routes(tag="me")
 

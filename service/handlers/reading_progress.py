@@ -9,7 +9,9 @@ from typing import Annotated
 import msgspec
 from aiohttp import web
 
-from service.api import (
+from service.store.db import DATABASE, writer
+from service.store.queries import reading_progress as progress_queries
+from service.web.api import (
     Page,
     PageQuery,
     Routes,
@@ -21,10 +23,7 @@ from service.api import (
     read_query,
     respond,
 )
-from service.appkeys import DATABASE
-from service.auth import require_user
-from service.db import writer
-from service.queries import reading_progress as progress_queries
+from service.web.auth import require_user
 
 routes = Routes(tag="me")
 

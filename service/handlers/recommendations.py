@@ -14,8 +14,10 @@ from typing import Annotated, Final, Literal
 import msgspec
 from aiohttp import web
 
-from service import recommend
-from service.api import (
+from service.domain import recommendations as recommend
+from service.store.db import DATABASE, Queryable, transaction, writer
+from service.store.queries import recommendations as queries
+from service.web.api import (
     Page,
     Routes,
     decode_cursor,
@@ -26,11 +28,8 @@ from service.api import (
     read_query,
     respond,
 )
-from service.appkeys import DATABASE
-from service.auth import require_user
-from service.db import Queryable, transaction, writer
-from service.handlers.content import Cursor
-from service.queries import recommendations as queries
+from service.web.auth import require_user
+from service.web.content import Cursor
 
 routes = Routes(tag="recommendations")
 

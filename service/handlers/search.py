@@ -8,10 +8,10 @@ from typing import Annotated, Final, Literal
 import msgspec
 from aiohttp import web
 
-from service.api import Page, Routes, read_query, respond
-from service.appkeys import DATABASE
-from service.db import Executor
-from service.handlers.content import (
+from service.store.db import DATABASE, Executor
+from service.store.queries import search as search_queries
+from service.web.api import Page, Routes, read_query, respond
+from service.web.content import (
     ListQuery,
     TagList,
     field_problem,
@@ -19,7 +19,6 @@ from service.handlers.content import (
     position,
     tag_list,
 )
-from service.queries import search as search_queries
 
 routes = Routes(tag="search")
 

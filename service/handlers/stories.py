@@ -10,7 +10,11 @@ from typing import Annotated, Literal
 import msgspec
 from aiohttp import web
 
-from service.api import (
+from service.cache.engine import TTL_MEDIUM, TTL_SHORT, Keys
+from service.store.db import DATABASE, Connection, Executor, transaction
+from service.store.queries import ghosts as ghost_queries
+from service.store.queries import stories as story_queries
+from service.web.api import (
     Page,
     Routes,
     no_content,
@@ -20,12 +24,9 @@ from service.api import (
     read_query,
     respond,
 )
-from service.appkeys import DATABASE
-from service.auth import require_role
-from service.cache import TTL_MEDIUM, TTL_SHORT, Keys
-from service.db import Connection, Executor, transaction
-from service.handlers.cached import Touched, digest, public, story_neighbours, story_written
-from service.handlers.content import (
+from service.web.auth import require_role
+from service.web.cached import Touched, digest, public, story_neighbours, story_written
+from service.web.content import (
     EDITORS,
     ListQuery,
     RecentPosition,
@@ -45,8 +46,6 @@ from service.handlers.content import (
     slug_param,
     tag_list,
 )
-from service.queries import ghosts as ghost_queries
-from service.queries import stories as story_queries
 
 routes = Routes(tag="stories")
 

@@ -1,0 +1,848 @@
+"""Thin Redis cache: cache-aside JSON bodies that never outlive a finished write.
+
+How it works (DESIGN.md, "Cache contract"):
+
+- Entries live at `gp:v1:<namespace>:g<generation>:<rest>`, where `gp:v1:gen:<namespace>`
+  holds the namespace's generation: invalidating a whole namespace (lists, searches) is one
+  INCR, and old entries simply expire. Bodies are the exact JSON bytes sent, so a hit costs
+  no encoding.
+- A miss takes a lease (`<entry>#lease`, SET NX PX) before loading. The body is stored only
+  if the generation and the lease are still the ones seen before the load (one Lua script).
+  An invalidation deletes the entry with its lease, or bumps the generation, so a load that
+  began before a write can never put the old body back.
+- Concurrent misses load once per process (single flight) and, across processes, once per
+  lease: the others poll Redis for up to CACHE_LEASE_WAIT, then load without storing.
+- Fail open: Redis errors and timeouts (CACHE_TIMEOUT per round trip) make a call answer
+  from its loader. A circuit breaker skips Redis for CACHE_BREAKER_COOLDOWN after
+  CACHE_BREAKER_FAILURES consecutive failures, then lets one call probe it.
+- Invalidations that cannot reach Redis are kept in the process and replayed before it reads
+  any cached value again, and retried in the background every cool-down; past
+  CACHE_MAX_PENDING of them, every namespace the process has used is bumped instead.
+
+Guarantees, for a write that commits and then calls `invalidate()`:
+
+1. In the writing process, no call that starts after `invalidate()` returns answers with a
+   body loaded before the commit, whether or not Redis was reachable: missed invalidations
+   are replayed before any cached read, and in-process loads that began earlier are not
+   joined.
+2. In other processes, the same holds when the invalidation reached Redis (the usual case):
+   the generation/lease check runs inside Redis, and a caller that joined an in-process load
+   whose store Redis refused loads again.
+3. When the invalidation could not reach Redis, other processes may still serve the old body
+   from Redis until the writer replays it: at most about CACHE_BREAKER_COOLDOWN after Redis
+   answers the writer again, even with no traffic. If the writer dies before that (a clean
+   shutdown replays once more in `close()`), the old body lives until its own TTL. A Redis
+   that restarts empty (no persistence, like the embedded one) has nothing old to serve. A
+   durable fix would record invalidations in PostgreSQL in the write's own transaction.
+4. Loaders must read from the primary (`db.primary`): a replica that lags behind the commit
+   could hand a post-invalidation load the old rows, and they would be cached for the TTL.
+5. One Redis (or Sentinel) only: the scripts build entry keys from the generation, which a
+   Redis Cluster allows only if a namespace's keys share a hash slot. A Sentinel failover that
+   loses acknowledged writes can lose invalidations, like any other write.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import itertools
+import logging
+import re
+import secrets
+import time
+import urllib.parse
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, Final, Literal, TypeVar
+
+import redis.asyncio as redis
+from aiohttp import web
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from service.config import Settings
+from service.store.redis import REDIS_ERRORS
+
+log = logging.getLogger("service.cache.engine")
+
+T = TypeVar("T")
+# Loads the JSON body to cache, or None for "not found"; called at most once per miss.
+Loader = Callable[[], Awaitable[bytes | None]]
+BreakerState = Literal["closed", "open", "half-open"]
+
+# Time to live, in seconds, for every entry: pick one of these, never a literal.
+TTL_SHORT: Final = 5 * 60
+TTL_MEDIUM: Final = 30 * 60
+TTL_LONG: Final = 60 * 60
+TTL_DAY: Final = 24 * 60 * 60
+TTL_NEGATIVE: Final = 30
+
+PREFIX: Final = "gp:v1"
+# Stored for "not found"; a JSON body never starts with a NUL byte, so it cannot be a body.
+NOT_FOUND: Final = b"\x00not-found"
+# '#' never appears in a key's rest (CacheKey.of escapes it), so a lease cannot be an entry.
+LEASE_SUFFIX: Final = "#lease"
+# How often a caller waiting on another process's lease looks for the body.
+LEASE_POLL: Final = 0.02
+# Longer rests (search text) are replaced by a digest to keep keys short.
+MAX_REST: Final = 200
+NAMESPACE_PATTERN: Final = re.compile(r"[a-z][a-z0-9_-]{0,63}")
+# `gen` would put entries next to the generation counters (`gp:v1:gen:<namespace>`).
+RESERVED_NAMESPACES: Final = frozenset({"gen"})
+# Pending invalidation meaning "every namespace this process has used".
+EVERYTHING: Final = ("*", "")
+# What Redis being slow, down or refusing looks like; TimeoutError is an OSError.
+
+
+def check_namespace(namespace: str) -> str:
+    """`namespace` itself, or ValueError when it cannot be part of a key."""
+    if not NAMESPACE_PATTERN.fullmatch(namespace) or namespace in RESERVED_NAMESPACES:
+        raise ValueError(f"cache namespace {namespace!r} must match [a-z][a-z0-9_-]* (not 'gen')")
+    return namespace
+
+
+def generation_key(namespace: str) -> str:
+    """The Redis key of a namespace's generation counter."""
+    return f"{PREFIX}:gen:{namespace}"
+
+
+@dataclass(frozen=True, slots=True)
+class CacheKey:
+    """One cached entry: its namespace (invalidated as a whole) and the rest of its key."""
+
+    namespace: str
+    rest: str
+
+    def __post_init__(self) -> None:
+        check_namespace(self.namespace)
+        if not self.rest or "#" in self.rest:
+            raise ValueError(f"cache key rest {self.rest!r} must be non-empty, without '#'")
+
+    @classmethod
+    def of(cls, namespace: str, *parts: str | int | uuid.UUID) -> CacheKey:
+        """A key from parts, each escaped so that two lists of parts never give one key."""
+        rest = ":".join(urllib.parse.quote(str(part), safe="") for part in parts)
+        if len(rest) > MAX_REST:
+            # '!' is escaped in parts, so a digest cannot equal a rest built from parts.
+            rest = "!" + hashlib.blake2b(rest.encode(), digest_size=16).hexdigest()
+        return cls(namespace, rest)
+
+    @property
+    def prefix(self) -> str:
+        """The entry key up to its generation."""
+        return f"{PREFIX}:{self.namespace}:g"
+
+    @property
+    def suffix(self) -> str:
+        """The entry key after its generation."""
+        return f":{self.rest}"
+
+    def entry(self, generation: bytes) -> str:
+        """The Redis key of this entry in `generation`."""
+        return f"{self.prefix}{generation.decode()}{self.suffix}"
+
+
+# Namespaces of the cached reads (service/handlers/cached.py says which write drops which).
+GHOSTS: Final = "ghosts"
+STORIES: Final = "stories"
+GHOST_LISTS: Final = "ghost-lists"
+STORY_LISTS: Final = "story-lists"
+SEARCH: Final = "search"
+FLAGS: Final = "flags"
+SESSIONS: Final = "sessions"
+# Families of namespaces for pages whose keys cannot be listed (every cursor of a paged list):
+# an entity's pages go to one of SHARDS namespaces by its slug, so a write drops that one
+# namespace (1/SHARDS of the family) rather than the whole family. A fixed number, so slugs
+# that callers make up cannot create generation counters without end.
+GHOST_PAGES: Final = "ghost-pages"
+COMMENTS: Final = "comments"
+SHARDS: Final = 1024
+
+
+def shard(family: str, slug: str) -> str:
+    """The namespace of `family` that holds the pages of the entity or story at `slug`."""
+    digest = hashlib.blake2b(slug.encode(), digest_size=4).digest()
+    return check_namespace(f"{family}-{int.from_bytes(digest) % SHARDS:03x}")
+
+
+def shards(family: str) -> list[str]:
+    """Every namespace of `family`."""
+    return [f"{family}-{n:03x}" for n in range(SHARDS)]
+
+
+class Keys:
+    """Key builders for cached reads; add one next to each read a handler caches."""
+
+    @staticmethod
+    def ghost_by_slug(slug: str) -> CacheKey:
+        """A published entity's JSON by slug."""
+        return CacheKey.of(GHOSTS, "slug", slug)
+
+    @staticmethod
+    def story_by_slug(slug: str) -> CacheKey:
+        """A published story's JSON by slug."""
+        return CacheKey.of(STORIES, "slug", slug)
+
+    @staticmethod
+    def ghost_related(slug: str, limit: int, cursor: str | None) -> CacheKey:
+        """A page of the entities related to a published entity."""
+        return CacheKey.of(shard(GHOST_PAGES, slug), "related", slug, limit, cursor or "")
+
+    @staticmethod
+    def ghost_stories(slug: str, limit: int, cursor: str | None) -> CacheKey:
+        """A page of the published stories linking a published entity."""
+        return CacheKey.of(shard(GHOST_PAGES, slug), "stories", slug, limit, cursor or "")
+
+    @staticmethod
+    def ghost_list(query: str) -> CacheKey:
+        """A page of the public entity list; `query` is the canonical form of its parameters."""
+        return CacheKey.of(GHOST_LISTS, "list", query)
+
+    @staticmethod
+    def ghost_suggestions(prefix: str, limit: int) -> CacheKey:
+        """Autocomplete candidates for a prefix."""
+        return CacheKey.of(GHOST_LISTS, "suggest", limit, prefix)
+
+    @staticmethod
+    def story_list(query: str) -> CacheKey:
+        """A page of the public story list; `query` is the canonical form of its parameters."""
+        return CacheKey.of(STORY_LISTS, "list", query)
+
+    @staticmethod
+    def comments(slug: str, limit: int, cursor: str | None) -> CacheKey:
+        """A page of a published story's comment threads."""
+        return CacheKey.of(shard(COMMENTS, slug), slug, limit, cursor or "")
+
+    @staticmethod
+    def enabled_flags() -> CacheKey:
+        """The enabled feature flags."""
+        return CacheKey.of(FLAGS, "enabled")
+
+    @staticmethod
+    def session(token_hash: bytes) -> CacheKey:
+        """The live session (and its user) of a token, by the token's stored hash."""
+        return CacheKey.of(SESSIONS, token_hash.hex())
+
+
+# ---- Lua --------------------------------------------------------------------------------------
+
+# A missing counter starts at the server clock in microseconds rather than at 0, so a counter
+# that was evicted or deleted never repeats a generation whose entries may still exist.
+_GENERATION = """
+local function generation(counter)
+  local g = redis.call('GET', counter)
+  if not g then
+    local now = redis.call('TIME')
+    g = now[1] .. string.format('%06d', tonumber(now[2]))
+    redis.call('SET', counter, g)
+  end
+  return g
+end
+"""
+
+# KEYS: generation. ARGV: prefix, suffix, lease token, lease ms.
+# Returns {generation, 'hit', body} | {generation, 'lease'} (load, then STORE) | {gen, 'wait'}.
+LOOKUP = (
+    _GENERATION
+    + """
+local g = generation(KEYS[1])
+local entry = ARGV[1] .. g .. ARGV[2]
+local body = redis.call('GET', entry)
+if body then return {g, 'hit', body} end
+if redis.call('SET', entry .. '#lease', ARGV[3], 'NX', 'PX', ARGV[4]) then
+  return {g, 'lease'}
+end
+return {g, 'wait'}
+"""
+)
+
+# KEYS: generation, entry, lease. ARGV: generation seen by LOOKUP, lease token, body, ttl ms.
+# Stores only if nothing invalidated the entry since LOOKUP: 1 stored, 0 refused.
+STORE = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if redis.call('GET', KEYS[3]) ~= ARGV[2] then return 0 end
+redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[4])
+redis.call('DEL', KEYS[3])
+return 1
+"""
+
+# KEYS: lease. ARGV: token. Gives the lease back if it is still ours (the load failed).
+RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+# KEYS: generation counters. ARGV: (prefix, suffix) per counter; an empty suffix bumps the
+# generation, any other deletes that entry and its lease (so a load in flight cannot store).
+INVALIDATE = (
+    _GENERATION
+    + """
+for i, counter in ipairs(KEYS) do
+  local prefix, suffix = ARGV[2 * i - 1], ARGV[2 * i]
+  if suffix == '' then
+    generation(counter)
+    redis.call('INCR', counter)
+  else
+    local entry = prefix .. generation(counter) .. suffix
+    redis.call('DEL', entry, entry .. '#lease')
+  end
+end
+return #KEYS
+"""
+)
+
+# KEYS: generation. ARGV: prefix, suffix, body, ttl ms. Replaces the body and takes the lease
+# away from any load in flight, whose older body must not overwrite this one.
+PUT = (
+    _GENERATION
+    + """
+local entry = ARGV[1] .. generation(KEYS[1]) .. ARGV[2]
+redis.call('SET', entry, ARGV[3], 'PX', ARGV[4])
+redis.call('DEL', entry .. '#lease')
+return 1
+"""
+)
+
+# KEYS: generation. ARGV: prefix, suffix, command, its arguments after the key.
+ENTRY = (
+    _GENERATION
+    + """
+local entry = ARGV[1] .. generation(KEYS[1]) .. ARGV[2]
+return redis.call(ARGV[3], entry, unpack(ARGV, 4))
+"""
+)
+
+# KEYS: generation. ARGV: prefix, suffix, amount, ttl seconds or ''. The TTL is set when the
+# counter has none (it was just created), in the same step, so no counter lives forever.
+COUNTER = (
+    _GENERATION
+    + """
+local entry = ARGV[1] .. generation(KEYS[1]) .. ARGV[2]
+local n = redis.call('INCRBY', entry, ARGV[3])
+if ARGV[4] ~= '' and redis.call('TTL', entry) == -1 then redis.call('EXPIRE', entry, ARGV[4]) end
+return n
+"""
+)
+
+
+# ---- circuit breaker --------------------------------------------------------------------------
+
+
+class Breaker:
+    """Opens after `threshold` consecutive failures; after `cooldown` s lets one probe through."""
+
+    def __init__(self, threshold: int, cooldown: float) -> None:
+        self.threshold = threshold
+        self.cooldown = cooldown
+        self.failures = 0
+        self.opened_at: float | None = None
+        self.probing = False
+
+    @property
+    def state(self) -> BreakerState:
+        """closed: calls go to Redis; open: skipped; half-open: one probe may go."""
+        if self.opened_at is None:
+            return "closed"
+        if self.probing or time.monotonic() - self.opened_at >= self.cooldown:
+            return "half-open"
+        return "open"
+
+    def allow(self) -> bool:
+        """Whether a call may go to Redis now; when half-open, only one at a time."""
+        if self.opened_at is None:
+            return True
+        if self.probing or time.monotonic() - self.opened_at < self.cooldown:
+            return False
+        self.probing = True
+        return True
+
+    def succeeded(self) -> bool:
+        """Record a success; True when it closes the breaker."""
+        was_open = self.opened_at is not None
+        self.failures = 0
+        self.opened_at = None
+        self.probing = False
+        return was_open
+
+    def failed(self) -> bool:
+        """Record a failure; True when it opens a closed breaker."""
+        was_closed = self.opened_at is None
+        self.failures += 1
+        self.probing = False
+        if not was_closed or self.failures >= self.threshold:
+            self.opened_at = time.monotonic()  # a failed probe restarts the cool-down
+        return was_closed and self.opened_at is not None
+
+    def probe_now(self) -> None:
+        """End the cool-down early: the next call probes Redis."""
+        if self.opened_at is not None:
+            self.opened_at = time.monotonic() - self.cooldown
+
+    def abandoned(self) -> None:
+        """A call was cancelled: no verdict, but it must not keep the probe slot."""
+        self.probing = False
+
+
+class _Unavailable(Exception):
+    """Redis could not be used for this call (down, slow, breaker open, replay pending)."""
+
+
+def _ttl_ms(ttl: int) -> int:
+    """`ttl` seconds in ms, up to 10% shorter so entries filled together expire apart."""
+    ms = ttl * 1000
+    return ms - secrets.randbelow(ms // 10 + 1)
+
+
+# ---- the cache --------------------------------------------------------------------------------
+
+
+class Cache:
+    """Cache-aside of JSON bodies in Redis that fails open; see the module docstring."""
+
+    def __init__(
+        self, client: redis.Redis, settings: Settings, *, owns_client: bool = False
+    ) -> None:
+        self._client = client
+        self._owns_client = owns_client
+        self._timeout = settings.cache_timeout
+        self._lease_ms = max(1, int(settings.cache_lease_ttl * 1000))
+        self._lease_wait = settings.cache_lease_wait
+        self._max_pending = settings.cache_max_pending
+        self._breaker = Breaker(settings.cache_breaker_failures, settings.cache_breaker_cooldown)
+        self._lookup = client.register_script(LOOKUP)
+        self._store = client.register_script(STORE)
+        self._release = client.register_script(RELEASE)
+        self._invalidate = client.register_script(INVALIDATE)
+        self._put = client.register_script(PUT)
+        self._entry = client.register_script(ENTRY)
+        self._counter = client.register_script(COUNTER)
+        self._flights: dict[CacheKey, asyncio.Task[tuple[bytes | None, bool]]] = {}
+        # Invalidations Redis has not acknowledged: (namespace, rest or "") -> when queued.
+        self._pending: dict[tuple[str, str], int] = {}
+        self._sequence = itertools.count()
+        self._replay_lock = asyncio.Lock()
+        self._retry_task: asyncio.Task[None] | None = None
+        self._known: set[str] = set()
+        self._closed = False
+        # When (time.monotonic()) a call last found Redis unusable: down, slow, breaker open.
+        self._unavailable_at: float | None = None
+        # Counters for /health and /metrics. get_or_load lookups are hits or misses (loaded
+        # with Redis reachable) or bypassed (loaded because Redis could not be used).
+        self.hits = 0
+        self.misses = 0
+        self.bypassed = 0
+        self.coalesced = 0
+        self.lease_waits = 0
+        self.loads = 0
+        self.stores = 0
+        self.rejected_stores = 0
+        self.invalidations = 0
+        self.overflows = 0
+        self.errors = 0
+        self.skipped = 0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Cache:
+        """A cache with its own client: short timeouts and no retries, the breaker decides."""
+        client = redis.Redis.from_url(
+            settings.redis_url,
+            socket_timeout=settings.redis_socket_timeout,
+            socket_connect_timeout=settings.redis_socket_timeout,
+            retry=Retry(NoBackoff(), 0),
+            health_check_interval=30,
+        )
+        return cls(client, settings, owns_client=True)
+
+    # ---- state ----
+
+    @property
+    def breaker_state(self) -> BreakerState:
+        """The circuit breaker's state."""
+        return self._breaker.state
+
+    @property
+    def pending_invalidations(self) -> int:
+        """Invalidations waiting for Redis to come back."""
+        return len(self._pending)
+
+    def unavailable_within(self, seconds: float) -> bool:
+        """Whether a call found Redis unusable (down, slow, breaker open) in the last `seconds`."""
+        at = self._unavailable_at
+        return at is not None and time.monotonic() - at < seconds
+
+    def stats(self) -> dict[str, int | str]:
+        """Counters and breaker state, for /health and /metrics."""
+        return {
+            "hits": self.hits,
+            "misses": self.misses,
+            "bypassed": self.bypassed,
+            "coalesced": self.coalesced,
+            "lease_waits": self.lease_waits,
+            "loads": self.loads,
+            "stores": self.stores,
+            "rejected_stores": self.rejected_stores,
+            "invalidations": self.invalidations,
+            "pending_invalidations": self.pending_invalidations,
+            "overflows": self.overflows,
+            "errors": self.errors,
+            "skipped": self.skipped,
+            "breaker": self.breaker_state,
+        }
+
+    # ---- cache-aside ----
+
+    async def get_or_load(
+        self, key: CacheKey, *, ttl: int, load: Loader, negative_ttl: int = TTL_NEGATIVE
+    ) -> bytes | None:
+        """The cached body for `key`, else `load()`'s, stored for `ttl` s (None: `negative_ttl`)."""
+        if ttl <= 0 or negative_ttl <= 0:
+            raise ValueError("cache TTLs must be positive")
+        self._known.add(key.namespace)
+        flight = self._flights.get(key)
+        if flight is None or flight.done():
+            body, _ = await asyncio.shield(self._fly(key, ttl, negative_ttl, load))
+            return body
+        self.coalesced += 1
+        body, confirmed = await asyncio.shield(flight)
+        if confirmed:
+            return body
+        # That load began before this call, and Redis refused its body: a write in another
+        # process invalidated it since. Join or start a load that begins after this call.
+        flight = self._flights.get(key)
+        if flight is None or flight.done():
+            flight = self._fly(key, ttl, negative_ttl, load)
+        body, _ = await asyncio.shield(flight)
+        return body
+
+    def _fly(
+        self, key: CacheKey, ttl: int, negative_ttl: int, load: Loader
+    ) -> asyncio.Task[tuple[bytes | None, bool]]:
+        """Start the one in-process load of `key` that concurrent callers share."""
+        flight = asyncio.create_task(self._fill(key, ttl, negative_ttl, load))
+        self._flights[key] = flight
+        flight.add_done_callback(partial(self._landed, key))
+        return flight
+
+    def _landed(self, key: CacheKey, flight: asyncio.Task[tuple[bytes | None, bool]]) -> None:
+        if self._flights.get(key) is flight:
+            del self._flights[key]
+        if not flight.cancelled():
+            flight.exception()  # every caller was cancelled: nobody is left to report it to
+
+    async def _fill(
+        self, key: CacheKey, ttl: int, negative_ttl: int, load: Loader
+    ) -> tuple[bytes | None, bool]:
+        """(body, whether Redis confirmed no invalidation ran while it was loaded)."""
+        token = secrets.token_hex(16)
+        deadline = time.monotonic() + self._lease_wait
+        waited = False
+        try:
+            while True:
+                reply = await self._redis(
+                    partial(
+                        self._lookup,
+                        keys=[generation_key(key.namespace)],
+                        args=[key.prefix, key.suffix, token, self._lease_ms],
+                    )
+                )
+                generation, status = reply[0], reply[1]
+                if status == b"hit":
+                    self.hits += 1
+                    return (None if reply[2] == NOT_FOUND else bytes(reply[2])), True
+                if status == b"lease":
+                    break
+                if time.monotonic() >= deadline:
+                    # The holder is slow or gone: answer from the loader and leave the store
+                    # to the holder. Without the lease nothing checks this load against
+                    # invalidations, so it is unconfirmed.
+                    self.misses += 1
+                    return await self._load(load), False
+                if not waited:
+                    waited = True
+                    self.lease_waits += 1
+                await asyncio.sleep(LEASE_POLL)
+        except _Unavailable:
+            self.bypassed += 1
+            return await self._load(load), True
+        self.misses += 1
+        entry = key.entry(generation)
+        lease = entry + LEASE_SUFFIX
+        try:
+            body = await self._load(load)
+        except BaseException:
+            with contextlib.suppress(_Unavailable):
+                await self._redis(partial(self._release, keys=[lease], args=[token]))
+            raise
+        stored = await self._try(
+            partial(
+                self._store,
+                keys=[generation_key(key.namespace), entry, lease],
+                args=[
+                    generation,
+                    token,
+                    NOT_FOUND if body is None else body,
+                    _ttl_ms(ttl if body is not None else negative_ttl),
+                ],
+            ),
+            default=None,
+        )
+        if stored == 1:
+            self.stores += 1
+        elif stored == 0:
+            self.rejected_stores += 1
+        return body, stored != 0
+
+    async def _load(self, load: Loader) -> bytes | None:
+        self.loads += 1
+        return await load()
+
+    # ---- invalidation ----
+
+    async def invalidate(
+        self, *, namespaces: Iterable[str] = (), keys: Iterable[CacheKey] = ()
+    ) -> bool:
+        """Call after commit: drop `keys` and all of `namespaces`; False = queued for replay."""
+        items = [(check_namespace(ns), "") for ns in namespaces]
+        items += [(key.namespace, key.rest) for key in keys]
+        if not items:
+            return True
+        # A call that starts from now on must not join a load that began before the write.
+        wanted = set(items)
+        for key in [k for k in self._flights if (k.namespace, "") in wanted]:
+            del self._flights[key]
+        for key in [k for k in self._flights if (k.namespace, k.rest) in wanted]:
+            del self._flights[key]
+        self._remember(items)
+        try:
+            await self._replay()
+        except _Unavailable:
+            return False
+        return True
+
+    def _remember(self, items: Iterable[tuple[str, str]]) -> None:
+        """Queue invalidations until Redis acknowledges them."""
+        for item in items:
+            self._known.add(item[0])
+            self._pending[item] = next(self._sequence)
+        if len(self._pending) > self._max_pending:
+            # Bumping every namespace this process used covers every key it queued.
+            self._pending = {EVERYTHING: next(self._sequence)}
+            self.overflows += 1
+            log.warning("cache: too many invalidations missed Redis; all namespaces will be bumped")
+
+    async def _replay(self) -> None:
+        """Send the queued invalidations; _Unavailable (and a retry later) when Redis can't."""
+        if not self._pending:
+            return
+        async with self._replay_lock:
+            batch = dict(self._pending)
+            if not batch:
+                return
+            try:
+                await self._attempt(partial(self._send, list(batch)))
+            except _Unavailable:
+                self._retry_later()
+                raise
+            for item, queued in batch.items():
+                # One queued again while this batch was in flight must still be sent.
+                if self._pending.get(item) == queued:
+                    del self._pending[item]
+            self.invalidations += len(batch)
+
+    async def _send(self, items: list[tuple[str, str]]) -> None:
+        keys: list[str] = []
+        args: list[str] = []
+        for namespace, rest in items:
+            for ns in sorted(self._known) if (namespace, rest) == EVERYTHING else [namespace]:
+                keys.append(generation_key(ns))
+                args += [f"{PREFIX}:{ns}:g", f":{rest}" if rest else ""]
+        if keys:
+            await self._invalidate(keys=keys, args=args)
+
+    def _retry_later(self) -> None:
+        """Keep replaying in the background, so other processes stop seeing old bodies soon."""
+        if self._closed or (self._retry_task is not None and not self._retry_task.done()):
+            return
+        self._retry_task = asyncio.create_task(self._retry_loop())
+
+    async def _retry_loop(self) -> None:
+        while self._pending:
+            await asyncio.sleep(self._breaker.cooldown)
+            with contextlib.suppress(_Unavailable):
+                await self._replay()
+
+    # ---- Redis calls ----
+
+    async def _redis(self, call: Callable[[], Awaitable[T]]) -> T:
+        """`call()` after replaying queued invalidations, so no cached read precedes them."""
+        await self._replay()
+        return await self._attempt(call)
+
+    async def _try(self, call: Callable[[], Awaitable[T]], *, default: T) -> T:
+        """`_redis(call)`, or `default` when Redis cannot be used."""
+        try:
+            return await self._redis(call)
+        except _Unavailable:
+            return default
+
+    async def _attempt(self, call: Callable[[], Awaitable[T]]) -> T:
+        """One round trip through the breaker, bounded by CACHE_TIMEOUT."""
+        if not self._breaker.allow():
+            self.skipped += 1
+            self._unavailable_at = time.monotonic()
+            raise _Unavailable
+        try:
+            async with asyncio.timeout(self._timeout):
+                result = await call()
+        except REDIS_ERRORS as exc:
+            self.errors += 1
+            self._unavailable_at = time.monotonic()
+            if isinstance(exc, RedisConnectionError):
+                # The server closed this connection (restart, failover): the idle ones in the
+                # pool are dead too, and each would fail a call and push the breaker open.
+                with contextlib.suppress(*REDIS_ERRORS):
+                    await self._client.connection_pool.disconnect(inuse_connections=False)
+            if self._breaker.failed():
+                log.warning(
+                    "cache: Redis unavailable (%s: %s); serving from PostgreSQL for %.1fs",
+                    type(exc).__name__,
+                    exc,
+                    self._breaker.cooldown,
+                )
+            raise _Unavailable from exc
+        except BaseException:
+            self._breaker.abandoned()
+            raise
+        if self._breaker.succeeded():
+            log.warning("cache: Redis reachable again")
+        return result
+
+    # ---- helpers for other code: each fails open ----
+
+    async def _on_entry(self, key: CacheKey, command: str, *args: str | int) -> Any:
+        self._known.add(key.namespace)
+        return await self._redis(
+            partial(
+                self._entry,
+                keys=[generation_key(key.namespace)],
+                args=[key.prefix, key.suffix, command, *args],
+            )
+        )
+
+    async def get(self, key: CacheKey) -> bytes | None:
+        """The cached body; None when absent, cached as not found, or Redis is unreachable."""
+        try:
+            body = await self._on_entry(key, "GET")
+        except _Unavailable:
+            return None
+        return None if body is None or body == NOT_FOUND else bytes(body)
+
+    async def set(self, key: CacheKey, body: bytes, *, ttl: int) -> bool:
+        """Store `body` for `ttl` s over any load in flight; False when down (then invalidated)."""
+        if ttl <= 0:
+            raise ValueError("cache TTLs must be positive")
+        self._known.add(key.namespace)
+        call = partial(
+            self._put,
+            keys=[generation_key(key.namespace)],
+            args=[key.prefix, key.suffix, body, _ttl_ms(ttl)],
+        )
+        try:
+            await self._redis(call)
+        except _Unavailable:
+            # The entry may still hold an older body: make sure it goes when Redis is back.
+            self._remember([(key.namespace, key.rest)])
+            self._retry_later()
+            return False
+        return True
+
+    async def delete(self, *keys: CacheKey) -> bool:
+        """Drop entries (an invalidation: replayed if Redis misses it); False when queued."""
+        return await self.invalidate(keys=keys)
+
+    async def exists(self, key: CacheKey) -> bool:
+        """Whether the entry is cached (False when Redis is unreachable)."""
+        try:
+            return bool(await self._on_entry(key, "EXISTS") == 1)
+        except _Unavailable:
+            return False
+
+    async def ttl(self, key: CacheKey) -> int | None:
+        """Seconds the entry has left; None when absent or Redis is unreachable."""
+        try:
+            seconds = int(await self._on_entry(key, "TTL"))
+        except _Unavailable:
+            return None
+        return seconds if seconds >= 0 else None
+
+    async def expire(self, key: CacheKey, ttl: int) -> bool:
+        """Give the entry `ttl` s more to live; False when absent or Redis is unreachable."""
+        try:
+            return bool(await self._on_entry(key, "EXPIRE", ttl) == 1)
+        except _Unavailable:
+            return False
+
+    async def incr(self, key: CacheKey, amount: int = 1, *, ttl: int | None = None) -> int | None:
+        """Add to a counter (created with `ttl` s to live); None when Redis is unreachable."""
+        self._known.add(key.namespace)
+        call = partial(
+            self._counter,
+            keys=[generation_key(key.namespace)],
+            args=[key.prefix, key.suffix, amount, "" if ttl is None else ttl],
+        )
+        try:
+            return int(await self._redis(call))
+        except _Unavailable:
+            return None
+
+    async def decr(self, key: CacheKey, amount: int = 1, *, ttl: int | None = None) -> int | None:
+        """Subtract from a counter; None when Redis is unreachable."""
+        return await self.incr(key, -amount, ttl=ttl)
+
+    async def delete_namespace(self, namespace: str) -> int:
+        """Invalidate a namespace and delete its entries of every generation (SCAN, not KEYS)."""
+        await self.invalidate(namespaces=[namespace])
+        deleted = 0
+        cursor = 0
+        try:
+            while True:
+                cursor, found = await self._redis(
+                    partial(self._client.scan, cursor, match=f"{PREFIX}:{namespace}:*", count=500)
+                )
+                if found:
+                    deleted += int(await self._redis(partial(self._client.unlink, *found)))
+                if cursor == 0:
+                    return deleted
+        except _Unavailable:
+            return deleted
+
+    # ---- lifetime ----
+
+    async def close(self) -> None:
+        """Replay queued invalidations one last time, then let go of Redis."""
+        self._closed = True
+        if self._retry_task is not None:
+            self._retry_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._retry_task
+        for flight in list(self._flights.values()):
+            flight.cancel()
+        if self._pending:
+            self._breaker.probe_now()  # the last chance is worth one probe, cool-down or not
+        with contextlib.suppress(_Unavailable):
+            await self._replay()
+        if self._pending:
+            log.warning(
+                "cache: %d invalidations never reached Redis; other processes may serve "
+                "old bodies until their TTLs",
+                len(self._pending),
+            )
+        if self._owns_client:
+            await self._client.aclose()
+
+
+CACHE = web.AppKey("cache", Cache)

@@ -1,0 +1,676 @@
+"""Structure of one statement, from pglast's parse tree (libpg_query, PostgreSQL's own parser).
+
+Answers what PostgreSQL's describe does not: which result columns are reached only through inner
+joins (nullability), which table column a parameter is compared with or stored into (naming,
+`Literal` types, nullable INSERT values), where `*` must be expanded, and whether the statement
+only reads.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from pglast import ast, parse_sql
+from pglast.enums import (
+    A_Expr_Kind,
+    JoinType,
+    SetOperation,
+    SubLinkType,
+)
+from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
+
+from service.dev.codegen.catalog import Catalog, Column
+
+# Operators that, on non-NULL operands, never yield NULL (they are strict and total).
+_NONNULL_OPS = frozenset(
+    {"+", "-", "*", "/", "%", "^", "||", "=", "<>", "!=", "<", ">", "<=", ">="}
+    | {"@@", "@>", "<@", "&&", "~~", "!~~", "~~*", "!~~*", "~", "~*", "!~", "!~*"}
+)
+_NONNULL_FUNCS = frozenset({"count", "row_number", "rank", "dense_rank", "now", "ntile"})
+_QUOTE_FREE = re.compile(r"^[a-z_][a-z0-9_$]*$")
+_KEYWORDS = set(RESERVED_KEYWORDS) | set(TYPE_FUNC_NAME_KEYWORDS) | set(COL_NAME_KEYWORDS)
+
+
+def quote_ident(name: str) -> str:
+    """Quote an identifier only when PostgreSQL needs it."""
+    if _QUOTE_FREE.match(name) and name not in _KEYWORDS:
+        return name
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True, slots=True)
+class OutCol:
+    """One output column of a (sub)query: its name and whether it can be NULL."""
+
+    name: str
+    nonnull: bool
+    origin: tuple[int, int] | None = None  # (relid, attnum) of a plain table column
+
+
+@dataclass(slots=True)
+class Source:
+    """A FROM item visible under a name."""
+
+    name: str
+    relid: int | None
+    columns: list[OutCol] | None  # None: unknown (a function, a VALUES list, ...)
+    nullable: bool  # on the nullable side of an outer join
+
+
+@dataclass(slots=True)
+class Scope:
+    sources: list[Source]
+    parent: Scope | None = None
+    ctes: dict[str, list[OutCol] | None] = field(default_factory=dict)
+
+    def cte(self, name: str) -> tuple[bool, list[OutCol] | None]:
+        scope: Scope | None = self
+        while scope is not None:
+            if name in scope.ctes:
+                return True, scope.ctes[name]
+            scope = scope.parent
+        return False, None
+
+
+@dataclass(frozen=True, slots=True)
+class ParamContext:
+    """The table column a parameter is compared with or written to."""
+
+    column: str
+    relid: int | None
+    attnum: int | None
+    written: bool  # an INSERT value or UPDATE SET value: NULL is meaningful
+
+
+@dataclass(slots=True)
+class CopyTarget:
+    schema: str | None
+    table: str
+    relid: int
+    columns: list[Column]
+    param_numbers: list[int]
+
+
+@dataclass(slots=True)
+class Analysis:
+    statement: str  # select, insert, update, delete, other
+    readonly: bool
+    nonnull: list[bool] | None  # per output column; None when the analysis could not follow
+    params: dict[int, ParamContext]
+    param_names: dict[int, str]
+    star_edits: list[tuple[int, int, str]]
+    copy: CopyTarget | None
+    copy_problem: str | None
+
+
+def children(node: Any) -> Iterator[Any]:
+    """Direct child nodes of a pglast node (lists flattened)."""
+    for slot in node.__slots__:
+        value = getattr(node, slot, None)
+        if isinstance(value, ast.Node):
+            yield value
+        elif isinstance(value, list | tuple):
+            for item in value:
+                if isinstance(item, ast.Node):
+                    yield item
+                elif isinstance(item, list | tuple):
+                    yield from (x for x in item if isinstance(x, ast.Node))
+
+
+def walk(node: Any) -> Iterator[Any]:
+    """Every node under `node`, itself included."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(reversed(list(children(n))))
+
+
+def _strip(node: Any) -> Any:
+    while isinstance(node, ast.TypeCast | ast.CollateClause):
+        node = node.arg
+    return node
+
+
+def _names(fields: Any) -> list[str] | None:
+    """Name parts of a ColumnRef, or None when it ends in `*`."""
+    out: list[str] = []
+    for f in fields:
+        if not isinstance(f, ast.String):
+            return None
+        out.append(str(f.sval))
+    return out
+
+
+def _derived_name(node: Any) -> str:
+    """The column name PostgreSQL gives an unaliased target (FigureColname, roughly)."""
+    node = _strip(node) if isinstance(node, ast.CollateClause) else node
+    if isinstance(node, ast.ColumnRef):
+        parts = _names(node.fields)
+        return parts[-1] if parts else "?column?"
+    if isinstance(node, ast.FuncCall) and node.funcname:
+        return str(node.funcname[-1].sval)
+    if isinstance(node, ast.TypeCast):
+        inner = _derived_name(node.arg)
+        if inner != "?column?":
+            return inner
+        names = node.typeName.names if node.typeName else ()
+        return str(names[-1].sval) if names else "?column?"
+    if isinstance(node, ast.CoalesceExpr):
+        return "coalesce"
+    return "?column?"
+
+
+def _pnum(node: Any) -> int:
+    return int(node.number)
+
+
+def _returning(stmt: Any) -> list[Any]:
+    clause = getattr(stmt, "returningClause", None)
+    if clause is None:
+        return []
+    return list(clause.exprs or ())
+
+
+class Analyzer:
+    """Walks one statement with the catalog at hand."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        resolve: Callable[[str | None, str], int | None],
+        sql: str,
+    ) -> None:
+        self.catalog = catalog
+        self.resolve = resolve
+        self.sql = sql
+        self.params: dict[int, ParamContext] = {}
+        self.param_names: dict[int, str] = {}
+        self.star_edits: list[tuple[int, int, str]] = []
+        self.readonly = True
+
+    # -- scopes ---------------------------------------------------------------------------
+
+    def relation_source(self, rv: Any, scope: Scope | None, nullable: bool) -> Source:
+        name = rv.alias.aliasname if rv.alias else rv.relname
+        if rv.schemaname is None and scope is not None:
+            found, cols = scope.cte(rv.relname)
+            if found:
+                return Source(name, None, self._rename(cols, rv.alias), nullable)
+        relid = self.resolve(rv.schemaname, rv.relname)
+        if relid is None or relid not in self.catalog.relations:
+            return Source(name, None, None, nullable)
+        cols = [
+            OutCol(c.name, c.notnull or self._domain_notnull(c.typid), (relid, c.attnum))
+            for c in self.catalog.relations[relid]
+        ]
+        return Source(name, relid, self._rename(cols, rv.alias), nullable)
+
+    def _domain_notnull(self, typid: int) -> bool:
+        t = self.catalog.types.get(typid)
+        return bool(t and t.typtype == "d" and t.notnull)
+
+    @staticmethod
+    def _rename(cols: list[OutCol] | None, alias: Any) -> list[OutCol] | None:
+        if cols is None or alias is None or not alias.colnames:
+            return cols
+        names = [c.sval for c in alias.colnames]
+        return [
+            OutCol(names[i], c.nonnull, c.origin) if i < len(names) else c
+            for i, c in enumerate(cols)
+        ]
+
+    def from_items(self, items: Any, scope: Scope, nullable: bool = False) -> list[Source]:
+        out: list[Source] = []
+        for item in items or ():
+            out.extend(self.from_item(item, scope, nullable))
+        return out
+
+    def from_item(self, item: Any, scope: Scope, nullable: bool) -> list[Source]:
+        if isinstance(item, ast.RangeVar):
+            return [self.relation_source(item, scope, nullable)]
+        if isinstance(item, ast.RangeSubselect):
+            inner = Scope([], scope)
+            cols = self.select(item.subquery, inner)
+            name = str(item.alias.aliasname) if item.alias else ""
+            return [Source(name, None, self._rename(cols, item.alias), nullable)]
+        if isinstance(item, ast.JoinExpr):
+            jt = item.jointype
+            left = self.from_item(
+                item.larg, scope, nullable or jt in (JoinType.JOIN_RIGHT, JoinType.JOIN_FULL)
+            )
+            right = self.from_item(
+                item.rarg, scope, nullable or jt in (JoinType.JOIN_LEFT, JoinType.JOIN_FULL)
+            )
+            both = left + right
+            if item.quals is not None:
+                self.expr(item.quals, Scope(both, scope))
+            if item.alias is not None:
+                return [*both, Source(str(item.alias.aliasname), None, None, nullable)]
+            return both
+        # functions, ROWS FROM, VALUES, XMLTABLE, ...: columns unknown, so never non-null
+        for node in walk(item):
+            if isinstance(node, ast.FuncCall):
+                self.func(node)
+            elif isinstance(node, ast.SubLink) and node.subselect is not None:
+                self.select(node.subselect, Scope([], scope))
+        alias = getattr(item, "alias", None)
+        return [Source(alias.aliasname if alias else "", None, None, nullable)]
+
+    def lookup(self, parts: list[str], scope: Scope) -> tuple[bool, OutCol | None, Source | None]:
+        """Resolve a column reference: (found, column, source)."""
+        s: Scope | None = scope
+        col = parts[-1]
+        qual = parts[-2] if len(parts) > 1 else None
+        while s is not None:
+            unknown = False
+            for src in s.sources:
+                if qual is not None and src.name != qual:
+                    continue
+                if src.columns is None:
+                    if qual is not None:
+                        return True, None, src
+                    unknown = True
+                    continue
+                for c in src.columns:
+                    if c.name == col:
+                        return True, c, src
+            if unknown:
+                return True, None, None
+            s = s.parent
+        return False, None, None
+
+    # -- statements -----------------------------------------------------------------------
+
+    def with_clause(self, wc: Any, scope: Scope) -> None:
+        if wc is None:
+            return
+        for cte in wc.ctes:
+            q = cte.ctequery
+            cols: list[OutCol] | None
+            if wc.recursive and isinstance(q, ast.SelectStmt) and q.op != SetOperation.SETOP_NONE:
+                scope.ctes[cte.ctename] = None  # self-reference while analysing it
+                first = self.select(q.larg, Scope([], scope))
+                self.select(q.rarg, Scope([], scope))
+                cols = None if first is None else [OutCol(c.name, False) for c in first]
+            else:
+                cols = self.statement(q, Scope([], scope))
+            if cols is not None and cte.aliascolnames:
+                names = [n.sval for n in cte.aliascolnames]
+                cols = [
+                    OutCol(names[i], c.nonnull, c.origin) if i < len(names) else c
+                    for i, c in enumerate(cols)
+                ]
+            scope.ctes[cte.ctename] = cols
+
+    def statement(self, stmt: Any, scope: Scope) -> list[OutCol] | None:
+        if isinstance(stmt, ast.SelectStmt):
+            return self.select(stmt, scope)
+        if isinstance(stmt, ast.InsertStmt | ast.UpdateStmt | ast.DeleteStmt | ast.MergeStmt):
+            self.readonly = False
+            return self.dml(stmt, scope)
+        self.readonly = False
+        return None
+
+    def select(self, stmt: Any, scope: Scope) -> list[OutCol] | None:
+        self.with_clause(stmt.withClause, scope)
+        if stmt.intoClause is not None or stmt.lockingClause:
+            self.readonly = False
+        if stmt.op != SetOperation.SETOP_NONE:
+            left = self.select(stmt.larg, Scope([], scope))
+            right = self.select(stmt.rarg, Scope([], scope))
+            self._tail(stmt, Scope([], scope))
+            if left is None or right is None or len(left) != len(right):
+                return None
+            return [
+                OutCol(a.name, a.nonnull and b.nonnull) for a, b in zip(left, right, strict=True)
+            ]
+        if stmt.valuesLists:
+            rows = [list(r) for r in stmt.valuesLists]
+            for r in rows:
+                for v in r:
+                    self.expr(v, scope)
+            width = len(rows[0])
+            return [
+                OutCol(f"column{i + 1}", all(self.nonnull(r[i], scope) for r in rows))
+                for i in range(width)
+            ]
+        local = Scope([], scope)
+        local.sources = self.from_items(stmt.fromClause, local)
+        grouping_sets = any(isinstance(g, ast.GroupingSet) for g in stmt.groupClause or ())
+        out: list[OutCol] | None = []
+        for target in stmt.targetList or ():
+            cols = self.target(target, local)
+            if cols is None or out is None:
+                out = None
+                continue
+            out.extend(cols)
+        if grouping_sets and out is not None:
+            out = [OutCol(c.name, False) for c in out]
+        for part in (stmt.whereClause, stmt.havingClause):
+            if part is not None:
+                self.expr(part, local)
+        for part in (stmt.groupClause, stmt.distinctClause, stmt.windowClause):
+            for node in part or ():
+                if isinstance(node, ast.Node):
+                    self.expr(node, local)
+        self._tail(stmt, local)
+        return out
+
+    def _tail(self, stmt: Any, scope: Scope) -> None:
+        for node in stmt.sortClause or ():
+            self.expr(node, scope)
+        for part, name in ((stmt.limitCount, "limit"), (stmt.limitOffset, "offset")):
+            if part is None:
+                continue
+            p = _strip(part)
+            if isinstance(p, ast.ParamRef):
+                self.param_names.setdefault(_pnum(p), name)
+            self.expr(part, scope)
+
+    def target(self, target: Any, scope: Scope) -> list[OutCol] | None:
+        val = target.val
+        if isinstance(val, ast.ColumnRef):
+            parts = _names(val.fields)
+            if parts is None:
+                return self.star(val, scope)
+        self.expr(val, scope)
+        return [
+            OutCol(
+                target.name or _derived_name(val), self.nonnull(val, scope), self.origin(val, scope)
+            )
+        ]
+
+    def star(self, ref: Any, scope: Scope) -> list[OutCol] | None:
+        quals = [f.sval for f in ref.fields if isinstance(f, ast.String)]
+        sources = [s for s in scope.sources if not quals or s.name == quals[-1]]
+        if not sources:
+            return None
+        out: list[OutCol] = []
+        relation_only = all(s.relid is not None for s in sources)
+        pieces: list[str] = []
+        for src in sources:
+            if src.columns is None:
+                return None
+            for c in src.columns:
+                out.append(OutCol(c.name, c.nonnull and not src.nullable, c.origin))
+                qualify = bool(quals) or len(scope.sources) > 1
+                prefix = f"{quote_ident(src.name)}." if qualify else ""
+                pieces.append(prefix + quote_ident(c.name))
+        if relation_only and pieces:
+            end = self.sql.index("*", ref.location) + 1
+            text = ", ".join(pieces)
+            line_start = self.sql.rfind("\n", 0, ref.location) + 1
+            if ref.location - line_start + len(text) > 90:
+                line = self.sql[line_start:]
+                indent = line[: len(line) - len(line.lstrip())] + "    "
+                text = f"\n{indent}" + f",\n{indent}".join(pieces)
+            self.star_edits.append((ref.location, end, text))
+        return out
+
+    def origin(self, val: Any, scope: Scope) -> tuple[int, int] | None:
+        if isinstance(val, ast.ColumnRef):
+            parts = _names(val.fields)
+            if parts:
+                found, col, _ = self.lookup(parts, scope)
+                if found and col is not None:
+                    return col.origin
+        return None
+
+    def dml(self, stmt: Any, scope: Scope) -> list[OutCol] | None:
+        self.with_clause(stmt.withClause, scope)
+        target = self.relation_source(stmt.relation, None, False)
+        local = Scope([target], scope)
+        if isinstance(stmt, ast.InsertStmt):
+            self.insert_params(stmt, target, local)
+            if stmt.onConflictClause is not None:
+                occ = stmt.onConflictClause
+                excluded = Source("excluded", target.relid, target.columns, False)
+                conflict_scope = Scope([target, excluded], scope)
+                self.set_targets(occ.targetList or (), target, conflict_scope)
+                if occ.whereClause is not None:
+                    self.expr(occ.whereClause, conflict_scope)
+        elif isinstance(stmt, ast.UpdateStmt):
+            local.sources = [target, *self.from_items(stmt.fromClause, local)]
+            self.set_targets(stmt.targetList or (), target, local)
+            if stmt.whereClause is not None:
+                self.expr(stmt.whereClause, local)
+        elif isinstance(stmt, ast.DeleteStmt):
+            local.sources = [target, *self.from_items(stmt.usingClause, local)]
+            if stmt.whereClause is not None:
+                self.expr(stmt.whereClause, local)
+        else:  # MERGE: follow it for parameters, result nullability is unknown
+            for node in children(stmt):
+                self.expr(node, local)
+            return None
+        kind = type(stmt).__name__
+        old_new = []
+        if target.columns is not None:
+            # RETURNING old.* / new.* (PostgreSQL 18): the row that is not there is NULL
+            old_new = [
+                Source("old", target.relid, target.columns, kind == "InsertStmt"),
+                Source("new", target.relid, target.columns, kind == "DeleteStmt"),
+            ]
+        ret_scope = Scope([*local.sources, *old_new], scope)
+        out: list[OutCol] | None = []
+        for t in _returning(stmt):
+            if isinstance(t.val, ast.ColumnRef) and _names(t.val.fields) is None:
+                cols = self.star(t.val, Scope(local.sources, scope))
+            else:
+                cols = self.target(t, ret_scope)
+            if cols is None or out is None:
+                out = None
+                continue
+            out.extend(cols)
+        return out
+
+    def insert_params(self, stmt: Any, target: Source, scope: Scope) -> None:
+        columns = self.insert_columns(stmt, target)
+        sel = stmt.selectStmt
+        if sel is None:
+            return
+        rows: list[list[Any]] = []
+        if sel.valuesLists:
+            rows = [list(r) for r in sel.valuesLists]
+            for r in rows:
+                for v in r:
+                    self.expr(v, scope)
+        else:
+            self.select(sel, Scope([], scope))
+            if sel.op == SetOperation.SETOP_NONE and not sel.fromClause:
+                rows = [[t.val for t in sel.targetList or ()]]
+        for r in rows:
+            for v, col in zip(r, columns, strict=False):
+                self.bind(v, col, target, written=True)
+
+    def insert_columns(self, stmt: Any, target: Source) -> list[OutCol | None]:
+        if target.columns is None:
+            return []
+        if not stmt.cols:
+            return list(target.columns)
+        by_name = {c.name: c for c in target.columns}
+        return [by_name.get(rt.name) for rt in stmt.cols]
+
+    def set_targets(self, targets: Any, target: Source, scope: Scope) -> None:
+        by_name = {c.name: c for c in target.columns or ()}
+        for rt in targets:
+            self.expr(rt.val, scope)
+            if not rt.indirection:
+                self.bind(rt.val, by_name.get(rt.name), target, written=True)
+
+    def bind(self, value: Any, col: OutCol | None, src: Source | None, written: bool) -> None:
+        """Remember that parameter `value` (if it is one) stands for table column `col`."""
+        value = _strip(value)
+        if not isinstance(value, ast.ParamRef) or col is None:
+            return
+        relid, attnum = col.origin if col.origin else (None, None)
+        ctx = ParamContext(col.name, relid, attnum, written)
+        number = _pnum(value)
+        prior = self.params.get(number)
+        if prior is None or (written and not prior.written):
+            self.params[number] = ctx
+        self.param_names.setdefault(number, col.name)
+
+    # -- expressions ----------------------------------------------------------------------
+
+    def func(self, node: Any) -> None:
+        name = node.funcname[-1].sval if node.funcname else ""
+        if name in self.catalog.volatile_functions:
+            self.readonly = False
+
+    def expr(self, node: Any, scope: Scope) -> None:
+        """Visit an expression: parameter contexts, volatile calls, nested subqueries."""
+        stack = [node]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, ast.SubLink):
+                if n.testexpr is not None:
+                    stack.append(n.testexpr)
+                if n.subselect is not None:
+                    self.statement(n.subselect, Scope([], scope))
+                continue
+            if isinstance(n, ast.SelectStmt):
+                self.select(n, Scope([], scope))
+                continue
+            if isinstance(n, ast.FuncCall):
+                self.func(n)
+            elif isinstance(n, ast.A_Expr):
+                self.compare(n, scope)
+            stack.extend(children(n))
+
+    def compare(self, node: Any, scope: Scope) -> None:
+        if node.kind not in (A_Expr_Kind.AEXPR_OP, A_Expr_Kind.AEXPR_OP_ANY):
+            return
+        left, right = _strip(node.lexpr), _strip(node.rexpr)
+        if isinstance(left, ast.RowExpr) and isinstance(right, ast.RowExpr):
+            for a, b in zip(left.args or (), right.args or (), strict=False):
+                self.compare_pair(_strip(a), _strip(b), scope)
+            return
+        self.compare_pair(left, right, scope)
+
+    def compare_pair(self, left: Any, right: Any, scope: Scope) -> None:
+        if isinstance(left, ast.ParamRef):
+            left, right = right, left
+        if not (isinstance(right, ast.ParamRef) and isinstance(left, ast.ColumnRef)):
+            return
+        parts = _names(left.fields)
+        if not parts:
+            return
+        found, col, src = self.lookup(parts, scope)
+        if found and col is not None:
+            self.bind(right, col, src, written=False)
+        else:
+            self.param_names.setdefault(_pnum(right), parts[-1])
+
+    def nonnull(self, node: Any, scope: Scope) -> bool:
+        """True only when PostgreSQL cannot return NULL for this expression."""
+        if isinstance(node, ast.TypeCast | ast.CollateClause):
+            return self.nonnull(node.arg, scope)
+        if isinstance(node, ast.A_Const):
+            return not node.isnull
+        if isinstance(node, ast.ColumnRef):
+            parts = _names(node.fields)
+            if not parts:
+                return False
+            found, col, src = self.lookup(parts, scope)
+            return bool(found and col is not None and src is not None) and bool(
+                col and col.nonnull and src and not src.nullable
+            )
+        if isinstance(node, ast.CoalesceExpr):
+            return any(self.nonnull(a, scope) for a in node.args or ())
+        if isinstance(node, ast.FuncCall):
+            name = node.funcname[-1].sval if node.funcname else ""
+            return name in _NONNULL_FUNCS and (name != "now" or not node.args)
+        if isinstance(node, ast.SQLValueFunction | ast.NullTest | ast.BooleanTest):
+            return True
+        if isinstance(node, ast.A_ArrayExpr):
+            return True
+        if isinstance(node, ast.SubLink):
+            return node.subLinkType in (SubLinkType.EXISTS_SUBLINK, SubLinkType.ARRAY_SUBLINK)
+        if isinstance(node, ast.BoolExpr):
+            return all(self.nonnull(a, scope) for a in node.args or ())
+        if isinstance(node, ast.A_Expr) and node.kind == A_Expr_Kind.AEXPR_OP:
+            op = node.name[-1].sval if node.name else ""
+            operands = [x for x in (node.lexpr, node.rexpr) if x is not None]
+            return op in _NONNULL_OPS and all(self.nonnull(x, scope) for x in operands)
+        if isinstance(node, ast.CaseExpr):
+            results = [w.result for w in node.args or ()]
+            return node.defresult is not None and all(
+                self.nonnull(r, scope) for r in [*results, node.defresult]
+            )
+        return False
+
+
+def analyze(
+    sql: str,
+    catalog: Catalog,
+    resolve: Callable[[str | None, str], int | None],
+) -> Analysis:
+    """Analyse one statement (parameters already rewritten to $n)."""
+    stmt = parse_sql(sql)[0].stmt
+    an = Analyzer(catalog, resolve, sql)
+    root = Scope([])
+    cols = an.statement(stmt, root)
+    kind = {
+        ast.SelectStmt: "select",
+        ast.InsertStmt: "insert",
+        ast.UpdateStmt: "update",
+        ast.DeleteStmt: "delete",
+    }.get(type(stmt), "other")
+    # data-modifying CTEs or anything beyond SELECT make the statement a write
+    readonly = an.readonly and kind == "select"
+    if readonly:
+        for node in walk(stmt):
+            if isinstance(node, ast.InsertStmt | ast.UpdateStmt | ast.DeleteStmt | ast.MergeStmt):
+                readonly = False
+            elif isinstance(node, ast.FuncCall):
+                name = node.funcname[-1].sval if node.funcname else ""
+                if name in catalog.volatile_functions:
+                    readonly = False
+    copy, problem = _copy_target(stmt, catalog, resolve)
+    return Analysis(
+        statement=kind,
+        readonly=readonly,
+        nonnull=None if cols is None else [c.nonnull for c in cols],
+        params=an.params,
+        param_names=an.param_names,
+        star_edits=sorted(an.star_edits),
+        copy=copy,
+        copy_problem=problem,
+    )
+
+
+def _copy_target(
+    stmt: Any, catalog: Catalog, resolve: Callable[[str | None, str], int | None]
+) -> tuple[CopyTarget | None, str | None]:
+    if not isinstance(stmt, ast.InsertStmt):
+        return None, "a :copyfrom query must be `INSERT INTO table (columns) VALUES (@params)`"
+    if stmt.withClause is not None or stmt.onConflictClause is not None or _returning(stmt):
+        return None, ":copyfrom cannot use WITH, ON CONFLICT or RETURNING (COPY has none)"
+    sel: Any = stmt.selectStmt
+    if sel is None or not sel.valuesLists or len(sel.valuesLists) != 1:
+        return None, ":copyfrom needs exactly one VALUES row of parameters"
+    rv: Any = stmt.relation
+    relid = resolve(rv.schemaname, rv.relname)
+    if relid is None or relid not in catalog.relations:
+        return None, f"unknown table {rv.relname}"
+    cols = catalog.relations[relid]
+    if stmt.cols:
+        by_name = {c.name: c for c in cols}
+        chosen = [by_name[rt.name] for rt in stmt.cols if rt.name in by_name]
+    else:
+        chosen = list(cols)
+    numbers: list[int] = []
+    for value, col in zip(sel.valuesLists[0], chosen, strict=False):
+        if not isinstance(value, ast.ParamRef):
+            return None, (
+                f"the value for column {col.name} must be a bare parameter (@{col.name}):"
+                " COPY sends values as they are, without expressions or casts"
+            )
+        numbers.append(_pnum(value))
+    if len(set(numbers)) != len(numbers):
+        return None, ":copyfrom uses one parameter per column; a parameter is repeated"
+    return CopyTarget(rv.schemaname, rv.relname, relid, chosen, numbers), None

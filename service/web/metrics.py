@@ -1,0 +1,264 @@
+"""Prometheus metrics: a middleware that counts and times requests, and `GET /metrics`.
+
+Each app has its own registry. Requests are labelled by route pattern (`/v1/ghosts/{slug}`),
+never by raw path, so label sets stay bounded; unmatched paths share the route "unmatched".
+Pool, cache, rate-limit and error figures are read from the app when scraped.
+
+Every worker process (WORKERS=n) keeps its own figures and answers /metrics with them alone;
+the workers share one port, so a scrape reaches one of them at random (`gp_worker_info` names
+its pid). For exact totals run one worker per port and scrape each; prometheus-client's
+multiprocess mode (shared files under PROMETHEUS_MULTIPROC_DIR) is not wired in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Iterable
+from typing import Any, Final
+
+import prometheus_client
+from aiohttp import web
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+)
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.exposition import choose_encoder
+from prometheus_client.registry import Collector
+
+from service.cache.engine import CACHE
+from service.store.db import DATABASE
+from service.web.api import Routes
+from service.web.health import STARTED_AT
+from service.web.problems import RECENT_ERRORS
+from service.web.ratelimit import RATE_LIMITER
+from service.web.request import Handler
+
+LATENCY_BUCKETS: Final = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+METHODS: Final = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+UNMATCHED: Final = "unmatched"
+# Cache counters with a metric of their own; the others go to gp_cache_operations_total.
+CACHE_COUNTERS: Final = {
+    "hits": "lookups answered from Redis",
+    "misses": "lookups that loaded from PostgreSQL with Redis reachable",
+    "bypassed": "lookups that loaded from PostgreSQL because Redis could not be used",
+    "errors": "Redis calls of the cache that failed or timed out",
+}
+BREAKER_STATES: Final = ("closed", "open", "half-open")
+
+routes = Routes(tag="operations")
+
+
+class Metrics:
+    """The app's registry and the figures the middleware and quotas record."""
+
+    def __init__(self, app: web.Application) -> None:
+        # The `_created` series would double every counter and histogram for no use here.
+        prometheus_client.disable_created_metrics()  # type: ignore[no-untyped-call]
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "gp_http_requests",
+            "HTTP requests answered, by method, route pattern and status",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "gp_http_request_duration_seconds",
+            "Time from a request reaching the app to its response being ready",
+            ["method", "route"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.in_progress = Gauge(
+            "gp_http_requests_in_progress", "HTTP requests being handled", registry=self.registry
+        )
+        self.quota_rejections = Counter(
+            "gp_quota_rejections",
+            "Actions refused because the user's daily quota was used up",
+            ["quota", "tier"],
+            registry=self.registry,
+        )
+        self.registry.register(AppCollector(app))
+        ProcessCollector(registry=self.registry)
+        PlatformCollector(registry=self.registry)
+
+    def exposition(self, accept: str) -> tuple[bytes, str]:
+        """The registry in the format `accept` asks for (Prometheus text by default)."""
+        encode, content_type = choose_encoder(accept)
+        return encode(self.registry), content_type
+
+
+METRICS = web.AppKey("metrics", Metrics)
+
+
+class AppCollector(Collector):
+    """Figures read from the app at scrape time: pools, cache, rate limits, errors, uptime."""
+
+    def __init__(self, app: web.Application) -> None:
+        self._app = app
+
+    def describe(self) -> Iterable[Metric]:
+        """Nothing up front: what exists depends on what the app has opened."""
+        return []
+
+    def collect(self) -> Iterable[Metric]:
+        """One sample set per scrape."""
+        app = self._app
+        uptime = GaugeMetricFamily("gp_uptime_seconds", "Seconds since the app was built")
+        uptime.add_metric([], time.monotonic() - app[STARTED_AT])
+        yield uptime
+        worker = GaugeMetricFamily(
+            "gp_worker_info", "The worker process that answered this scrape", labels=["pid"]
+        )
+        worker.add_metric([str(os.getpid())], 1)
+        yield worker
+        yield from _pool_metrics(app)
+        yield from _cache_metrics(app)
+        yield from _rate_limit_metrics(app)
+        recent = app.get(RECENT_ERRORS)
+        if recent is not None:
+            errors = CounterMetricFamily(
+                "gp_unexpected_errors", "Exceptions answered with a 500 problem"
+            )
+            errors.add_metric([], recent.total)
+            yield errors
+
+
+def _pool_metrics(app: web.Application) -> Iterable[Metric]:
+    database = app.get(DATABASE)
+    if database is None:
+        return
+    connections = GaugeMetricFamily(
+        "gp_db_pool_connections",
+        "PostgreSQL connections open in the pool, in use or idle",
+        labels=["pool", "state"],
+    )
+    limits = GaugeMetricFamily(
+        "gp_db_pool_max_connections", "Most connections the pool opens", labels=["pool"]
+    )
+    pools = {"primary": database.primary}
+    if database.replica is not None:
+        pools["replica"] = database.replica
+    for name, pool in pools.items():
+        size, idle = pool.get_size(), pool.get_idle_size()
+        connections.add_metric([name, "in_use"], size - idle)
+        connections.add_metric([name, "idle"], idle)
+        limits.add_metric([name], pool.get_max_size())
+    yield connections
+    yield limits
+
+
+def _cache_metrics(app: web.Application) -> Iterable[Metric]:
+    cache = app.get(CACHE)
+    if cache is None:
+        return
+    stats: dict[str, Any] = dict(cache.stats())
+    for name, help_text in CACHE_COUNTERS.items():
+        family = CounterMetricFamily(f"gp_cache_{name}", f"Cache {help_text}")
+        family.add_metric([], int(stats.pop(name, 0)))
+        yield family
+    breaker = GaugeMetricFamily(
+        "gp_cache_breaker_state",
+        "The cache's circuit breaker: 1 for its current state, 0 for the others",
+        labels=["state"],
+    )
+    current = stats.pop("breaker", "closed")
+    for state in BREAKER_STATES:
+        breaker.add_metric([state], 1.0 if state == current else 0.0)
+    yield breaker
+    pending = GaugeMetricFamily(
+        "gp_cache_pending_invalidations", "Invalidations waiting for Redis to come back"
+    )
+    pending.add_metric([], int(stats.pop("pending_invalidations", 0)))
+    yield pending
+    operations = CounterMetricFamily(
+        "gp_cache_operations", "Other cache events, by kind", labels=["operation"]
+    )
+    for name, value in sorted(stats.items()):
+        if isinstance(value, int):
+            operations.add_metric([name], value)
+    yield operations
+
+
+def _rate_limit_metrics(app: web.Application) -> Iterable[Metric]:
+    limiter = app.get(RATE_LIMITER)
+    if limiter is None:
+        return
+    rejections = CounterMetricFamily(
+        "gp_rate_limit_rejections",
+        "Requests answered 429 because a rate limit policy was used up",
+        labels=["policy"],
+    )
+    for policy in limiter.policies:
+        rejections.add_metric([policy.name], limiter.rejections[policy.name])
+    yield rejections
+    fallbacks = CounterMetricFamily(
+        "gp_rate_limit_fallbacks",
+        "Requests limited without Redis: mode open (let through) or local (per process)",
+        labels=["policy", "mode"],
+    )
+    for (policy_name, mode), count in sorted(limiter.fallbacks.items()):
+        fallbacks.add_metric([policy_name, mode], count)
+    yield fallbacks
+    errors = CounterMetricFamily(
+        "gp_rate_limit_redis_errors", "Rate limit calls to Redis that failed or timed out"
+    )
+    errors.add_metric([], limiter.redis_errors)
+    yield errors
+
+
+def route_label(request: web.Request) -> str:
+    """The pattern of the route that matched (`/v1/ghosts/{slug}`), or "unmatched"."""
+    resource = request.match_info.route.resource
+    return UNMATCHED if resource is None else resource.canonical
+
+
+@web.middleware
+async def metrics_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Count and time every request by method, route pattern and status."""
+    metrics = request.app.get(METRICS)
+    if metrics is None:
+        return await handler(request)
+    started = time.perf_counter()
+    status = 500
+    metrics.in_progress.inc()
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
+    except asyncio.CancelledError:
+        status = 499  # the client went away before the answer was ready
+        raise
+    finally:
+        metrics.in_progress.dec()
+        method = request.method if request.method in METHODS else "other"
+        route = route_label(request)
+        metrics.requests.labels(method, route, str(status)).inc()
+        metrics.latency.labels(method, route).observe(time.perf_counter() - started)
+
+
+@routes.route("GET", "/metrics")
+async def metrics_endpoint(request: web.Request) -> web.Response:
+    """Prometheus metrics of this process (text exposition format)."""
+    body, content_type = request.app[METRICS].exposition(request.headers.get("Accept", ""))
+    response = web.Response(body=body)
+    response.headers["Content-Type"] = content_type
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def document(openapi: dict[str, Any]) -> None:
+    """Describe /metrics in the OpenAPI document as the text it is, not JSON."""
+    openapi["paths"]["/metrics"]["get"]["responses"]["200"] = {
+        "description": "Prometheus text exposition format (OpenMetrics when asked for)",
+        "content": {"text/plain": {"schema": {"type": "string"}}},
+    }

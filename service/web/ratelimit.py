@@ -1,0 +1,392 @@
+"""Sliding-window rate limits kept in Redis, applied to every request by a middleware.
+
+Policies come from the settings as "requests/seconds" ("0" turns one off):
+
+- `anonymous` (RATE_LIMIT_ANONYMOUS): per client IP, for requests without a live session;
+- `user` (RATE_LIMIT_USER): per user id, for signed-in requests;
+- `auth` (RATE_LIMIT_AUTH): per client IP on `POST /v1/auth/login` and `/v1/auth/register`,
+  on top of the other two, against password guessing.
+
+`/health*` and `/metrics` are exempt. Each subject has a sorted set `gp:v1:rl:<policy>:<subject>`
+of the requests it made in the last window, scored by Redis server time in microseconds (one
+clock for every process). One Lua script trims the sets, and counts the request in all of them
+or, when any is full, in none: a rejected request uses up nothing. A set holds at most `quota`
+members and expires one window after its newest.
+
+Responses carry the IETF draft headers, one list item per policy that applied:
+
+    RateLimit-Policy: "anonymous";q=120;w=60
+    RateLimit: "anonymous";r=119;t=60
+
+`r` is what is left in the window and `t` the seconds until the oldest counted request leaves
+it, freeing one unit. Over a limit the answer is a 429 problem whose `Retry-After` is that `t`.
+
+When Redis is down or slower than REDIS_SOCKET_TIMEOUT, `anonymous` and `user` fail open (no
+`RateLimit` item for them), while `auth` is counted by an in-process limiter with the same
+policy, so each process still limits sign-in attempts. After a failed call, Redis is left alone
+for `REDIS_RETRY_INTERVAL` so that requests do not each wait for the timeout.
+
+IPv6 clients are limited per /64, which is what one host is usually given.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import math
+import secrets
+import time
+from collections import Counter, OrderedDict, deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+import redis.asyncio as redis
+from aiohttp import web
+from redis.commands.core import AsyncScript
+
+from service.config import Settings
+from service.store.redis import REDIS, REDIS_ERRORS
+from service.web.auth import current_user
+from service.web.problems import Problem, problem_response
+from service.web.request import Handler, Network, client_address, parse_networks
+
+log = logging.getLogger("service.web.ratelimit")
+
+KEY_PREFIX: Final = "gp:v1:rl"
+ANONYMOUS: Final = "anonymous"
+USER: Final = "user"
+AUTH: Final = "auth"
+AUTH_ROUTES: Final = frozenset({("POST", "/v1/auth/login"), ("POST", "/v1/auth/register")})
+# Seconds Redis is not asked again after a call failed or timed out.
+REDIS_RETRY_INTERVAL: Final = 1.0
+# Subjects the in-process limiter remembers; the least recently seen are forgotten first.
+LOCAL_SUBJECTS: Final = 10_000
+
+# KEYS: one sliding log per policy. ARGV: a unique token, then (quota, window ms) per key.
+# Returns {allowed, then (remaining, microseconds until the oldest entry leaves) per key}.
+SLIDING_WINDOW: Final = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local stamp = t[1] .. string.format('%06d', tonumber(t[2]))
+local allowed = 1
+local counts = {}
+for i, key in ipairs(KEYS) do
+  local window = tonumber(ARGV[2 * i + 1]) * 1000
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', string.format('%.0f', now - window))
+  counts[i] = redis.call('ZCARD', key)
+  if counts[i] >= tonumber(ARGV[2 * i]) then allowed = 0 end
+end
+local result = {allowed}
+for i, key in ipairs(KEYS) do
+  local window_ms = tonumber(ARGV[2 * i + 1])
+  if allowed == 1 then
+    redis.call('ZADD', key, stamp, stamp .. ':' .. ARGV[1])
+    redis.call('PEXPIRE', key, window_ms)
+    counts[i] = counts[i] + 1
+  end
+  local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+  local reset = 0
+  if oldest[2] then reset = tonumber(oldest[2]) + window_ms * 1000 - now end
+  result[#result + 1] = tonumber(ARGV[2 * i]) - counts[i]
+  result[#result + 1] = reset
+end
+return result
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """At most `quota` requests in any `window` seconds."""
+
+    name: str
+    quota: int
+    window: int
+
+    @classmethod
+    def parse(cls, name: str, value: str, *, setting: str) -> Policy | None:
+        """A policy from "requests/seconds" (e.g. "120/60"); None for "0" (no limit)."""
+        text = value.strip()
+        if text in ("", "0"):
+            return None
+        quota, slash, window = text.partition("/")
+        try:
+            policy = cls(name, int(quota), int(window))
+        except ValueError:
+            policy = None
+        if not slash or policy is None or policy.quota < 1 or policy.window < 1:
+            raise ValueError(f"{setting}={value!r}: expected requests/seconds such as 120/60, or 0")
+        return policy
+
+    @property
+    def header(self) -> str:
+        """This policy as a RateLimit-Policy list item."""
+        return f'"{self.name}";q={self.quota};w={self.window}'
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """A policy applied to one subject (a client IP or a user id)."""
+
+    policy: Policy
+    subject: str
+
+    @property
+    def key(self) -> str:
+        """The Redis key of the subject's sliding log."""
+        return f"{KEY_PREFIX}:{self.policy.name}:{self.subject}"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Where one limit stands after a request: `known` is False when it could not be asked."""
+
+    limit: Limit
+    allowed: bool
+    remaining: int = 0
+    reset: float = 0.0  # seconds until the oldest counted request leaves the window
+    known: bool = True
+
+    @property
+    def reset_seconds(self) -> int:
+        """`reset` rounded up to whole seconds, as the headers give it."""
+        return max(0, math.ceil(self.reset))
+
+    @property
+    def header(self) -> str:
+        """This decision as a RateLimit list item."""
+        return f'"{self.limit.policy.name}";r={max(self.remaining, 0)};t={self.reset_seconds}'
+
+
+class LocalLimiter:
+    """Sliding logs in this process's memory: the fallback while Redis cannot be asked."""
+
+    def __init__(self, max_subjects: int = LOCAL_SUBJECTS) -> None:
+        self._logs: OrderedDict[str, deque[float]] = OrderedDict()
+        self._max_subjects = max_subjects
+
+    def hit(self, limits: Sequence[Limit], now: float | None = None) -> list[Decision]:
+        """Count a request against every limit, or against none when one is used up."""
+        now = time.monotonic() if now is None else now
+        logs = []
+        for limit in limits:
+            log_ = self._logs.pop(limit.key, None) or deque()
+            self._logs[limit.key] = log_  # most recently seen last
+            while log_ and log_[0] <= now - limit.policy.window:
+                log_.popleft()
+            logs.append(log_)
+        while len(self._logs) > self._max_subjects:
+            self._logs.popitem(last=False)
+        allowed = all(
+            len(log_) < limit.policy.quota for limit, log_ in zip(limits, logs, strict=True)
+        )
+        decisions = []
+        for limit, log_ in zip(limits, logs, strict=True):
+            if allowed:
+                log_.append(now)
+            reset = log_[0] + limit.policy.window - now if log_ else 0.0
+            decisions.append(Decision(limit, allowed, limit.policy.quota - len(log_), reset))
+        return decisions
+
+
+class RateLimiter:
+    """The configured policies, the Redis script that applies them, and the local fallback."""
+
+    def __init__(
+        self,
+        *,
+        anonymous: Policy | None,
+        user: Policy | None,
+        auth: Policy | None,
+        trusted_proxies: Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network] = (),
+        timeout: float = 0.25,
+    ) -> None:
+        self.anonymous = anonymous
+        self.user = user
+        self.auth = auth
+        self.trusted_proxies = tuple(trusted_proxies)
+        self.timeout = timeout
+        self.local = LocalLimiter()
+        self._script: AsyncScript | None = None
+        self._skip_redis_until = 0.0
+        # For /metrics: rejections per policy, and how often each policy went without Redis.
+        self.rejections: Counter[str] = Counter()
+        self.fallbacks: Counter[tuple[str, str]] = Counter()
+        self.redis_errors = 0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RateLimiter:
+        """The limiter the settings describe; ValueError names a malformed setting."""
+        return cls(
+            anonymous=Policy.parse(
+                ANONYMOUS, settings.rate_limit_anonymous, setting="RATE_LIMIT_ANONYMOUS"
+            ),
+            user=Policy.parse(USER, settings.rate_limit_user, setting="RATE_LIMIT_USER"),
+            auth=Policy.parse(AUTH, settings.rate_limit_auth, setting="RATE_LIMIT_AUTH"),
+            trusted_proxies=parse_networks(settings.trusted_proxies),
+            timeout=settings.redis_socket_timeout,
+        )
+
+    @property
+    def enabled(self) -> bool:
+        """Whether any policy is on."""
+        return any(p is not None for p in (self.anonymous, self.user, self.auth))
+
+    @property
+    def policies(self) -> list[Policy]:
+        """The policies that are on."""
+        return [p for p in (self.anonymous, self.user, self.auth) if p is not None]
+
+    async def limits_for(self, request: web.Request) -> list[Limit]:
+        """The limits a request counts against: its user's or its IP's, and `auth` to sign in."""
+        ip = client_ip(request, self.trusted_proxies)
+        limits = []
+        if self.user is not None or self.anonymous is not None:
+            user_id = await _user_id(request)
+            if user_id is None:
+                if self.anonymous is not None:
+                    limits.append(Limit(self.anonymous, ip))
+            elif self.user is not None:
+                limits.append(Limit(self.user, user_id))
+        if self.auth is not None and (request.method, request.path) in AUTH_ROUTES:
+            limits.append(Limit(self.auth, ip))
+        return limits
+
+    async def check(self, client: redis.Redis, limits: Sequence[Limit]) -> list[Decision]:
+        """Count a request against `limits` in Redis, or fall back when Redis cannot answer."""
+        if not limits:
+            return []
+        if time.monotonic() >= self._skip_redis_until:
+            try:
+                async with asyncio.timeout(self.timeout):
+                    raw = await self._script_for(client)(
+                        keys=[limit.key for limit in limits],
+                        args=[
+                            secrets.token_hex(6),
+                            *(
+                                value
+                                for limit in limits
+                                for value in (limit.policy.quota, limit.policy.window * 1000)
+                            ),
+                        ],
+                    )
+            except REDIS_ERRORS as exc:
+                self.redis_errors += 1
+                self._skip_redis_until = time.monotonic() + REDIS_RETRY_INTERVAL
+                log.warning("rate limits without Redis for now: %s", type(exc).__name__)
+            else:
+                return _decisions(limits, raw)
+        return self._without_redis(limits)
+
+    def _without_redis(self, limits: Sequence[Limit]) -> list[Decision]:
+        """`auth` limits counted in this process; the others let the request through."""
+        local = [limit for limit in limits if limit.policy.name == AUTH]
+        counted = {d.limit: d for d in self.local.hit(local)} if local else {}
+        decisions = []
+        for limit in limits:
+            mode = "local" if limit in counted else "open"
+            self.fallbacks[limit.policy.name, mode] += 1
+            decisions.append(counted.get(limit) or Decision(limit, True, known=False))
+        return decisions
+
+    def _script_for(self, client: redis.Redis) -> AsyncScript:
+        if self._script is None or self._script.registered_client is not client:
+            self._script = client.register_script(SLIDING_WINDOW)
+        return self._script
+
+
+RATE_LIMITER = web.AppKey("rate_limiter", RateLimiter)
+
+
+def _decisions(limits: Sequence[Limit], raw: Any) -> list[Decision]:
+    allowed = bool(int(raw[0]))
+    return [
+        Decision(limit, allowed, int(raw[1 + 2 * i]), int(raw[2 + 2 * i]) / 1_000_000)
+        for i, limit in enumerate(limits)
+    ]
+
+
+async def _user_id(request: web.Request) -> str | None:
+    """The signed-in user's id; None when anonymous, or when the session cannot be looked up
+    (the handler meets that failure itself; meanwhile the request is limited by its IP)."""
+    try:
+        user = await current_user(request)
+    except Exception as exc:  # the database is down or slow: limit by IP instead
+        log.debug("session lookup for rate limiting failed: %s", type(exc).__name__)
+        return None
+    return None if user is None else str(user.id)
+
+
+# ---- middleware --------------------------------------------------------------------------------
+
+
+def exempt(request: web.Request) -> bool:
+    """Health checks and metrics scrapes are never limited."""
+    path = request.path
+    return path == "/metrics" or path == "/health" or path.startswith("/health/")
+
+
+def headers(decisions: Sequence[Decision]) -> dict[str, str]:
+    """RateLimit-Policy for every limit that applied; RateLimit for those Redis could count."""
+    if not decisions:
+        return {}
+    result = {"RateLimit-Policy": ", ".join(d.limit.policy.header for d in decisions)}
+    known = [d.header for d in decisions if d.known]
+    if known:
+        result["RateLimit"] = ", ".join(known)
+    return result
+
+
+def too_many_requests(decisions: Sequence[Decision]) -> Problem:
+    """429 naming the exhausted policy, with Retry-After and the RateLimit headers."""
+    denied = [d for d in decisions if d.known and d.remaining <= 0] or list(decisions)
+    worst = max(denied, key=lambda d: d.reset)
+    retry_after = max(1, worst.reset_seconds)
+    policy = worst.limit.policy
+    return Problem(
+        429,
+        "Too Many Requests",
+        f"the {policy.name} rate limit allows {policy.quota} requests per {policy.window} s; "
+        f"try again in {retry_after} s",
+        type="rate-limited",
+        headers={**headers(decisions), "Retry-After": str(retry_after)},
+        extra={"policy": policy.name, "retry_after": retry_after},
+    )
+
+
+@web.middleware
+async def ratelimit_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Count the request against its limits: 429 when over one, RateLimit headers either way.
+
+    It runs outside the problem middleware, so error responses carry the headers too.
+    """
+    limiter = request.app.get(RATE_LIMITER)
+    if limiter is None or not limiter.enabled or exempt(request):
+        return await handler(request)
+    limits = await limiter.limits_for(request)
+    decisions = await limiter.check(request.app[REDIS], limits)
+    if not all(d.allowed for d in decisions):
+        for d in decisions:
+            if d.known and d.remaining <= 0:
+                limiter.rejections[d.limit.policy.name] += 1
+        return problem_response(request, too_many_requests(decisions))
+    extra = headers(decisions)
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:  # redirects and the like, re-raised by the problem middleware
+        exc.headers.update(extra)
+        raise
+    if not response.prepared:
+        response.headers.update(extra)
+    return response
+
+
+def client_ip(request: web.Request, trusted: Sequence[Network] = ()) -> str:
+    """The address to limit (see `client_address`); IPv6 addresses are grouped by /64."""
+    client = client_address(request, trusted)
+    if client is None:
+        return "unknown"
+    if isinstance(client, ipaddress.IPv6Address):
+        return str(ipaddress.IPv6Network((client, 64), strict=False))
+    return str(client)
