@@ -92,6 +92,12 @@ class Settings:
     )
     shutdown_timeout: float = setting(15.0, "seconds in-flight requests get to finish on shutdown")
     log_level: str = setting("INFO", "logging level: DEBUG, INFO, WARNING, ERROR")
+    access_log: bool = setting(
+        True,
+        "one access-log line per request (on|off); off behind a proxy or load balancer that "
+        "already logs requests",
+    )
+    uvloop: bool = setting(True, "run the event loop on uvloop where it is installed (on|off)")
     session_idle_timeout: int = setting(
         7 * 24 * 3600, "seconds a session may go unused before it ends"
     )
