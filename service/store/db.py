@@ -93,6 +93,41 @@ async def init_connection(conn: asyncpg.Connection[asyncpg.Record]) -> None:
     )
 
 
+class PoolConnection(asyncpg.Connection):
+    """A pooled connection that remembers whether it took on session state.
+
+    Releasing a connection to the pool does not send asyncpg's reset batch
+    (`pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`), a round trip and a
+    PostgreSQL transaction on every release. The generated layer leaves nothing behind that it
+    would clear: its advisory locks are transaction-scoped (`pg_advisory_xact_lock`), its
+    `set_config(..., true)` calls are transaction-local, and `:iter` cursors live inside a
+    transaction. asyncpg itself still rolls back a transaction left open and drops listener
+    callbacks on release. Only LISTEN leaves session state on the server, so a connection
+    that listened gets the full reset; anything else that needs session state (session
+    advisory locks, plain SET) must use its own connection, as the job worker does.
+    """
+
+    __slots__ = ("session_state",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.session_state = False
+
+    async def add_listener(self, channel: str, callback: Any) -> None:
+        """LISTEN on `channel`; the connection is fully reset when it goes back to the pool."""
+        self.session_state = True
+        await super().add_listener(channel, callback)
+
+
+async def reset_on_release(conn: asyncpg.Connection[asyncpg.Record]) -> None:
+    """The pool's reset: nothing, unless the connection took on session state (see above)."""
+    if isinstance(conn, PoolConnection) and conn.session_state:
+        conn.session_state = False
+        query = conn.get_reset_query()
+        if query:
+            await conn.execute(query)
+
+
 class BoundedPool(asyncpg.Pool):
     """A pool whose every acquire (including `pool.fetch()` and friends) waits a bounded time.
 
@@ -122,7 +157,7 @@ async def create_pool(
     pool = BoundedPool(
         dsn,
         acquire_timeout=acquire_timeout,
-        connection_class=asyncpg.Connection,
+        connection_class=PoolConnection,
         record_class=asyncpg.Record,
         min_size=min_size,
         max_size=max_size,
@@ -133,7 +168,7 @@ async def create_pool(
         init=init_connection,
         connect=None,
         setup=None,
-        reset=None,
+        reset=reset_on_release,
         loop=None,
     )
     await pool
