@@ -1,5 +1,6 @@
-"""Helpers for the cross-cutting HTTP tests: operations read from the OpenAPI document,
-problem+json checks, and signed-in users minted straight into the database."""
+"""Helpers shared by the tests: operations read from the OpenAPI document, problem+json checks,
+signed-in users (`sign_up`; `mint_session` where no API client is at hand), and running the
+background jobs a test queued (`run_due_jobs`)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ from service.app import create_app
 from service.config import Settings
 from service.dev.servers import create_database, drop_database
 from service.domain.passwords import new_token, token_hash
+from service.jobs import queue as jobs
+from service.store.db import DATABASE, Connection
 from service.store.queries import sessions as session_queries
 from service.store.queries import users as user_queries
 
@@ -268,19 +271,65 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def register(client: Client, username: str) -> str:
-    """A new reader through the API; their session token (the cookie jar is left empty)."""
+@dataclass(frozen=True)
+class SignedIn:
+    """A user signed up through the API: who they are, their token and headers that say so."""
+
+    user: dict[str, Any]  # as /v1/me shows it
+    token: str
+    session_id: str
+    response: dict[str, Any]  # all that registering answered (expiry times too)
+
+    @property
+    def username(self) -> str:
+        name: str = self.user["username"]
+        return name
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The Authorization header to act as this user."""
+        return bearer(self.token)
+
+
+async def sign_up(
+    client: Client,
+    username: str,
+    *,
+    role: Literal["reader", "editor", "admin"] = "reader",
+    email: str | None = None,
+    password: str = PASSWORD,
+    display_name: str | None = None,
+) -> SignedIn:
+    """The way to a signed-in user in tests: register through the API, then (in SQL) give the
+    account `role`; the token stays valid. The cookie jar is left empty: every request says
+    explicitly who it is. (`mint_session` is only for tests that have no API client.)"""
     response = await client.post(
         "/v1/auth/register",
         json={
-            "email": f"{username}@example.org",
+            "email": email or f"{username}@example.org",
             "username": username,
-            "password": PASSWORD,
-            "display_name": username.title(),
+            "password": password,
+            "display_name": display_name or username.title(),
         },
     )
     body: dict[str, Any] = await response.json()
     assert response.status == 201, body
-    client.session.cookie_jar.clear()  # every request below says explicitly who it is
-    token: str = body["token"]
-    return token
+    client.session.cookie_jar.clear()
+    if role != "reader":
+        await client.app[DATABASE].primary.execute(
+            "UPDATE users SET role = $1 WHERE username = $2", role, username
+        )
+    return SignedIn(body["user"], body["token"], body["session_id"], body)
+
+
+async def run_due_jobs(worker: jobs.Worker, wconn: Connection, pool: asyncpg.Pool) -> int:
+    """Run queued jobs until none is left, follow-ups included; how many ran."""
+    ran = 0
+    while await pool.fetchval("SELECT count(*) FROM jobs WHERE status = 'queued'"):
+        # Follow-ups are queued a little in the future: make them due instead of waiting.
+        await pool.execute("UPDATE jobs SET run_at = now() WHERE status = 'queued'")
+        while await worker.run_next(wconn):
+            ran += 1
+    failed = await pool.fetch("SELECT kind, last_error FROM jobs WHERE status <> 'succeeded'")
+    assert failed == [], failed
+    return ran

@@ -1,4 +1,8 @@
-"""Shared fixtures: real PostgreSQL and Redis (throw-away embedded ones unless TEST_*_URL set)."""
+"""Shared fixtures: real PostgreSQL and Redis (throw-away embedded ones unless TEST_*_URL set),
+the app and its clients, signed-in users (`reader`, `editor`, `admin`) and a job worker.
+
+Helpers that are called rather than requested (`sign_up`, `bearer`, `run_due_jobs`, ...) live
+in tests/apicheck.py."""
 
 from __future__ import annotations
 
@@ -14,12 +18,17 @@ import pytest
 import redis.asyncio as redis
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from apicheck import SignedIn, scratch_database, sign_up
 
 from service.app import create_app
 from service.config import Settings
 from service.dev.embedded import EmbeddedPostgres, EmbeddedRedis
 from service.dev.migrations import migrate
 from service.dev.servers import create_database, drop_database, with_database
+from service.jobs import queue as jobs
+from service.store.db import Connection, init_connection
+
+Client = TestClient[web.Request, web.Application]
 
 
 @pytest.fixture(scope="session")
@@ -83,6 +92,34 @@ async def conn(migrated_dsn: str) -> AsyncIterator[asyncpg.Connection]:
         await connection.close()
 
 
+@pytest.fixture
+async def wconn(migrated_dsn: str) -> AsyncIterator[Connection]:
+    """A connection set up as a worker's (JSON codecs), for driving a worker step by step."""
+    connection = await asyncpg.connect(migrated_dsn)
+    await init_connection(connection)
+    try:
+        yield connection
+    finally:
+        await connection.close()
+
+
+@pytest.fixture
+def worker(migrated_dsn: str) -> jobs.Worker:
+    """A worker with the registered handlers, as `python -m service worker` has them."""
+    jobs.load_handlers()
+    return jobs.Worker(migrated_dsn, poll_interval=0.1, retry_jitter=0.0)
+
+
+@pytest.fixture(scope="module")
+def module_dsn(
+    pg_server_dsn: str, migrated_template: str, request: pytest.FixtureRequest
+) -> Iterator[str]:
+    """A migrated database shared by the tests of one module (for tests that change no data)."""
+    prefix = "gp_" + request.module.__name__.rpartition(".")[2].removeprefix("test_")[:40]
+    with scratch_database(pg_server_dsn, migrated_template, prefix) as url:
+        yield url
+
+
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[EmbeddedRedis | None]:
     """A throw-away embedded Redis, or None when TEST_REDIS_URL names an external one."""
@@ -119,7 +156,34 @@ def settings(migrated_dsn: str, redis_url: str) -> Settings:
 
 
 @pytest.fixture
-async def client(settings: Settings) -> AsyncIterator[TestClient[web.Request, web.Application]]:
+async def client(settings: Settings) -> AsyncIterator[Client]:
     """An HTTP client for the app, served on a real socket for this test."""
     async with TestClient(TestServer(create_app(settings))) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="module")
+async def api(module_dsn: str, redis_server: EmbeddedRedis | None) -> AsyncIterator[Client]:
+    """One app for a whole module, on `module_dsn` (for tests that change no data)."""
+    redis_url = os.environ.get("TEST_REDIS_URL") or (redis_server.start() if redis_server else "")
+    settings = Settings(database_url=module_dsn, redis_url=redis_url, db_pool_min_size=1)
+    async with TestClient(TestServer(create_app(settings))) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+async def reader(client: Client) -> SignedIn:
+    """Rita, a reader signed in on `client`."""
+    return await sign_up(client, "rita")
+
+
+@pytest.fixture
+async def editor(client: Client) -> SignedIn:
+    """Eddie, an editor signed in on `client`."""
+    return await sign_up(client, "eddie", role="editor")
+
+
+@pytest.fixture
+async def admin(client: Client) -> SignedIn:
+    """The moderator, an admin signed in on `client`."""
+    return await sign_up(client, "moderator", role="admin")

@@ -10,6 +10,7 @@ import asyncpg
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from apicheck import SignedIn, sign_up
 
 from service.app import create_app
 from service.config import Settings
@@ -17,27 +18,6 @@ from service.domain.conversations import COMPOSER, MAX_QUOTE, Entity, Passage, R
 
 Client = TestClient[web.Request, web.Application]
 Headers = dict[str, str]
-
-
-PASSWORD = "correct horse battery staple"
-
-
-async def sign_up(client: Client, conn: asyncpg.Connection, username: str, role: str) -> Headers:
-    """Register through the API, then give the account `role`; the token stays valid."""
-    response = await client.post(
-        "/v1/auth/register",
-        json={
-            "email": f"{username}@example.org",
-            "username": username,
-            "password": PASSWORD,
-            "display_name": username.title(),
-        },
-    )
-    body = await response.json()
-    assert response.status == 201, body
-    client.session.cookie_jar.clear()  # requests authenticate only through the header given
-    await conn.execute("UPDATE users SET role = $1 WHERE username = $2", role, username)
-    return {"Authorization": f"Bearer {body['token']}"}
 
 
 PATH = "/v1/ghosts/bloody-mary/conversation"
@@ -52,28 +32,18 @@ RITUAL = (
 )
 
 
-@pytest.fixture
-async def editor(client: Client, conn: asyncpg.Connection) -> Headers:
-    return await sign_up(client, conn, "eddie", "editor")
-
-
-@pytest.fixture
-async def reader(client: Client, conn: asyncpg.Connection) -> Headers:
-    return await sign_up(client, conn, "rita", "reader")
-
-
 async def post(client: Client, path: str, headers: Headers, body: dict[str, Any]) -> None:
     response = await client.post(path, json=body, headers=headers)
     assert response.status == 201, await response.json()
 
 
 @pytest.fixture
-async def mary(client: Client, editor: Headers) -> None:
+async def mary(client: Client, editor: SignedIn) -> None:
     """Bloody Mary, her story (linked) and an unlinked story that says the same words."""
     await post(
         client,
         "/v1/ghosts",
-        editor,
+        editor.headers,
         {
             "slug": "bloody-mary",
             "name": "Bloody Mary",
@@ -89,14 +59,14 @@ async def mary(client: Client, editor: Headers) -> None:
     await post(
         client,
         "/v1/stories",
-        editor,
+        editor.headers,
         story | {"slug": "the-ritual", "ghosts": [{"slug": "bloody-mary"}]},
     )
-    await post(client, "/v1/stories", editor, story | {"slug": "someone-elses-ritual"})
+    await post(client, "/v1/stories", editor.headers, story | {"slug": "someone-elses-ritual"})
     await post(
         client,
         "/v1/stories",
-        editor,
+        editor.headers,
         story | {"slug": "draft-ritual", "status": "draft", "ghosts": [{"slug": "bloody-mary"}]},
     )
 
@@ -122,9 +92,9 @@ async def history(client: Client, headers: Headers, **params: str) -> Any:
 
 @pytest.mark.usefixtures("mary")
 async def test_the_reply_quotes_and_cites_the_linked_story_passage_that_matches(
-    client: Client, reader: Headers
+    client: Client, reader: SignedIn
 ) -> None:
-    exchange = await say(client, reader, "What happens when they chant your name?")
+    exchange = await say(client, reader.headers, "What happens when they chant your name?")
     message, reply = exchange["message"], exchange["reply"]
     assert (message["role"], message["body"], message["citations"]) == (
         "user",
@@ -149,24 +119,24 @@ async def test_the_reply_quotes_and_cites_the_linked_story_passage_that_matches(
 
 @pytest.mark.usefixtures("mary")
 async def test_characteristics_and_description_are_lore_too(
-    client: Client, reader: Headers
+    client: Client, reader: SignedIn
 ) -> None:
-    reply = (await say(client, reader, "Were you a witch?"))["reply"]
+    reply = (await say(client, reader.headers, "Were you a witch?"))["reply"]
     assert reply["citations"][0] == {
         "source": "lore",
         "quote": "Some say she was a witch burned long ago.",
         "story_slug": None,
         "story_title": None,
     }
-    reply = (await say(client, reader, "Mirrors?"))["reply"]
+    reply = (await say(client, reader.headers, "Mirrors?"))["reply"]
     assert reply["citations"][0]["quote"] == "appears in mirrors"
 
 
 @pytest.mark.usefixtures("mary")
 async def test_with_nothing_matching_the_reply_falls_back_to_the_description_opening(
-    client: Client, reader: Headers
+    client: Client, reader: SignedIn
 ) -> None:
-    reply = (await say(client, reader, "Do you like football?"))["reply"]
+    reply = (await say(client, reader.headers, "Do you like football?"))["reply"]
     assert [c["quote"] for c in reply["citations"]] == [
         "A spirit said to appear in a darkened bathroom.",
         "Her face is pale and her eyes are hollow.",
@@ -176,11 +146,11 @@ async def test_with_nothing_matching_the_reply_falls_back_to_the_description_ope
 
 @pytest.mark.usefixtures("mary")
 async def test_the_same_message_gets_the_same_reply(
-    client: Client, reader: Headers, conn: asyncpg.Connection
+    client: Client, reader: SignedIn, conn: asyncpg.Connection
 ) -> None:
-    other = await sign_up(client, conn, "otto", "reader")
-    first = (await say(client, reader, "Why the candle?"))["reply"]
-    again = (await say(client, reader, "Why the candle?"))["reply"]
+    other = (await sign_up(client, "otto")).headers
+    first = (await say(client, reader.headers, "Why the candle?"))["reply"]
+    again = (await say(client, reader.headers, "Why the candle?"))["reply"]
     elsewhere = (await say(client, other, "why  the CANDLE?"))["reply"]
     assert first["id"] != again["id"]
     assert first["body"] == again["body"] == elsewhere["body"]
@@ -189,11 +159,11 @@ async def test_the_same_message_gets_the_same_reply(
 
 @pytest.mark.usefixtures("mary")
 async def test_history_is_the_users_own_newest_first_in_keyset_pages(
-    client: Client, reader: Headers, conn: asyncpg.Connection
+    client: Client, reader: SignedIn, conn: asyncpg.Connection
 ) -> None:
     for n in range(3):
-        await say(client, reader, f"Question {n} about the candle")
-    full = await history(client, reader)
+        await say(client, reader.headers, f"Question {n} about the candle")
+    full = await history(client, reader.headers)
     assert full["next_cursor"] is None
     bodies = [(item["role"], item["body"]) for item in full["items"]]
     assert [role for role, _ in bodies] == ["ghost", "user"] * 3
@@ -206,14 +176,16 @@ async def test_history_is_the_users_own_newest_first_in_keyset_pages(
     paged: list[str] = []
     cursor = None
     while True:
-        page = await history(client, reader, limit="4", **({"cursor": cursor} if cursor else {}))
+        page = await history(
+            client, reader.headers, limit="4", **({"cursor": cursor} if cursor else {})
+        )
         assert len(page["items"]) <= 4
         paged += [item["id"] for item in page["items"]]
         if (cursor := page["next_cursor"]) is None:
             break
     assert paged == [item["id"] for item in full["items"]]
 
-    stranger = await sign_up(client, conn, "sam", "reader")
+    stranger = (await sign_up(client, "sam")).headers
     assert await history(client, stranger) == {"items": [], "next_cursor": None}
 
 
@@ -229,29 +201,31 @@ async def test_anonymous_callers_get_401(client: Client) -> None:
 @pytest.mark.usefixtures("mary")
 @pytest.mark.parametrize("slug", ["nobody", "Not_A_Slug", "secret-draft"])
 async def test_unknown_and_draft_entities_are_404_for_readers(
-    client: Client, editor: Headers, reader: Headers, slug: str
+    client: Client, editor: SignedIn, reader: SignedIn, slug: str
 ) -> None:
     await post(
         client,
         "/v1/ghosts",
-        editor,
+        editor.headers,
         {"slug": "secret-draft", "name": "Secret", "entity_type": "demon", "danger_level": 5},
     )
     path = f"/v1/ghosts/{slug}/conversation"
-    assert (await client.get(path, headers=reader)).status == 404
-    await say(client, reader, "hello", path=path, status=404)
+    assert (await client.get(path, headers=reader.headers)).status == 404
+    await say(client, reader.headers, "hello", path=path, status=404)
 
 
 @pytest.mark.usefixtures("mary")
-async def test_editors_may_talk_to_drafts(client: Client, editor: Headers) -> None:
+async def test_editors_may_talk_to_drafts(client: Client, editor: SignedIn) -> None:
     await post(
         client,
         "/v1/ghosts",
-        editor,
+        editor.headers,
         {"slug": "secret-draft", "name": "Secret", "entity_type": "demon", "danger_level": 5},
     )
     reply = (
-        await say(client, editor, "Who are you?", path="/v1/ghosts/secret-draft/conversation")
+        await say(
+            client, editor.headers, "Who are you?", path="/v1/ghosts/secret-draft/conversation"
+        )
     )["reply"]
     assert reply["citations"] == []  # no lore at all: the entity still answers
     assert "Secret" in reply["body"]
@@ -264,16 +238,16 @@ async def test_editors_may_talk_to_drafts(client: Client, editor: Headers) -> No
      {"message": "hi", "mood": "spooky"}],
 )  # fmt: skip
 async def test_bad_messages_are_422_and_store_nothing(
-    client: Client, reader: Headers, body: dict[str, Any]
+    client: Client, reader: SignedIn, body: dict[str, Any]
 ) -> None:
-    response = await client.post(PATH, json=body, headers=reader)
+    response = await client.post(PATH, json=body, headers=reader.headers)
     assert response.status == 422, await response.json()
-    assert (await history(client, reader))["items"] == []
+    assert (await history(client, reader.headers))["items"] == []
 
 
 @pytest.mark.usefixtures("mary")
-async def test_the_longest_message_is_accepted(client: Client, reader: Headers) -> None:
-    await say(client, reader, "candle " * 285 + "glass")  # 2000 characters
+async def test_the_longest_message_is_accepted(client: Client, reader: SignedIn) -> None:
+    await say(client, reader.headers, "candle " * 285 + "glass")  # 2000 characters
 
 
 @pytest.fixture
@@ -286,14 +260,16 @@ async def stingy(settings: Settings) -> AsyncIterator[Client]:
 
 @pytest.mark.usefixtures("mary")
 async def test_messages_over_the_daily_quota_are_429_and_not_stored(
-    stingy: Client, reader: Headers
+    stingy: Client, reader: SignedIn
 ) -> None:
-    await say(stingy, reader, "one")
-    await say(stingy, reader, "two")
-    problem = await say(stingy, reader, "three", status=429)
+    await say(stingy, reader.headers, "one")
+    await say(stingy, reader.headers, "two")
+    problem = await say(stingy, reader.headers, "three", status=429)
     assert problem["type"].endswith("/quota-exceeded")
     assert problem["quota"] == "conversation_messages" and problem["limit"] == 2
-    assert [i["body"] for i in (await history(stingy, reader))["items"] if i["role"] == "user"] == [
+    assert [
+        i["body"] for i in (await history(stingy, reader.headers))["items"] if i["role"] == "user"
+    ] == [
         "two",
         "one",
     ]
@@ -307,11 +283,11 @@ class EchoComposer:
 
 
 @pytest.mark.usefixtures("mary")
-async def test_the_composer_is_replaceable(settings: Settings, reader: Headers) -> None:
+async def test_the_composer_is_replaceable(settings: Settings, reader: SignedIn) -> None:
     app = create_app(settings)
     app[COMPOSER] = EchoComposer()
     async with TestClient(TestServer(app)) as echo:
-        reply = (await say(echo, reader, "Boo"))["reply"]
+        reply = (await say(echo, reader.headers, "Boo"))["reply"]
     assert (reply["body"], reply["citations"]) == ("Bloody Mary heard: Boo", [])
 
 

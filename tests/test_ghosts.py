@@ -10,40 +10,12 @@ import asyncpg
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from apicheck import SignedIn
 
 Client = TestClient[web.Request, web.Application]
 Headers = dict[str, str]
 
-PASSWORD = "correct horse battery staple"
 ANONYMOUS: Headers = {}
-
-
-async def sign_up(client: Client, conn: asyncpg.Connection, username: str, role: str) -> Headers:
-    """Register through the API, then give the account `role`; the token stays valid."""
-    response = await client.post(
-        "/v1/auth/register",
-        json={
-            "email": f"{username}@example.org",
-            "username": username,
-            "password": PASSWORD,
-            "display_name": username.title(),
-        },
-    )
-    body = await response.json()
-    assert response.status == 201, body
-    client.session.cookie_jar.clear()  # requests authenticate only through the header given
-    await conn.execute("UPDATE users SET role = $1 WHERE username = $2", role, username)
-    return {"Authorization": f"Bearer {body['token']}"}
-
-
-@pytest.fixture
-async def editor(client: Client, conn: asyncpg.Connection) -> Headers:
-    return await sign_up(client, conn, "eddie", "editor")
-
-
-@pytest.fixture
-async def reader(client: Client, conn: asyncpg.Connection) -> Headers:
-    return await sign_up(client, conn, "rita", "reader")
 
 
 def ghost(slug: str, **fields: Any) -> dict[str, Any]:
@@ -102,12 +74,12 @@ async def slugs(client: Client, headers: Headers = ANONYMOUS, **params: str) -> 
 
 
 async def test_editor_creates_a_published_ghost_readable_by_anyone(
-    client: Client, editor: Headers
+    client: Client, editor: SignedIn
 ) -> None:
     response = await client.post(
         "/v1/ghosts",
         json=ghost("grey-lady", origin="York", tags=["uk", "castle"], characteristics=["cold"]),
-        headers=editor,
+        headers=editor.headers,
     )
     created = await response.json()
     assert response.status == 201, created
@@ -142,32 +114,33 @@ async def test_editor_creates_a_published_ghost_readable_by_anyone(
 )
 async def test_writes_need_an_editor(
     client: Client,
-    editor: Headers,
-    reader: Headers,
+    editor: SignedIn,
+    reader: SignedIn,
     method: str,
     path: str,
     body: dict[str, Any] | None,
 ) -> None:
-    await create(client, editor, **ghost("grey-lady"))
+    await create(client, editor.headers, **ghost("grey-lady"))
     anonymous = await client.request(method, path, json=body)
     assert anonymous.status == 401
     assert anonymous.headers["WWW-Authenticate"].startswith("Bearer")
-    as_reader = await client.request(method, path, json=body, headers=reader)
+    as_reader = await client.request(method, path, json=body, headers=reader.headers)
     assert as_reader.status == 403
     assert (await get_json(client, "/v1/ghosts/grey-lady"))["name"] == "Grey Lady"
 
 
-async def test_admins_may_write_too(client: Client, conn: asyncpg.Connection) -> None:
-    admin = await sign_up(client, conn, "ada", "admin")
-    await create(client, admin, **ghost("grey-lady"))
+async def test_admins_may_write_too(client: Client, admin: SignedIn) -> None:
+    await create(client, admin.headers, **ghost("grey-lady"))
 
 
-async def test_a_taken_slug_is_a_conflict(client: Client, editor: Headers) -> None:
-    await create(client, editor, **ghost("grey-lady"))
-    await create(client, editor, **ghost("black-dog"))
-    again = await client.post("/v1/ghosts", json=ghost("grey-lady"), headers=editor)
+async def test_a_taken_slug_is_a_conflict(client: Client, editor: SignedIn) -> None:
+    await create(client, editor.headers, **ghost("grey-lady"))
+    await create(client, editor.headers, **ghost("black-dog"))
+    again = await client.post("/v1/ghosts", json=ghost("grey-lady"), headers=editor.headers)
     assert again.status == 409
-    renamed = await client.patch("/v1/ghosts/black-dog", json={"slug": "grey-lady"}, headers=editor)
+    renamed = await client.patch(
+        "/v1/ghosts/black-dog", json={"slug": "grey-lady"}, headers=editor.headers
+    )
     assert renamed.status == 409
     assert renamed.content_type == "application/problem+json"
 
@@ -189,26 +162,30 @@ async def test_a_taken_slug_is_a_conflict(client: Client, editor: Headers) -> No
     ],
 )
 async def test_invalid_create_bodies_name_the_field(
-    client: Client, editor: Headers, change: dict[str, Any], field: str
+    client: Client, editor: SignedIn, change: dict[str, Any], field: str
 ) -> None:
-    response = await client.post("/v1/ghosts", json=ghost("grey-lady") | change, headers=editor)
+    response = await client.post(
+        "/v1/ghosts", json=ghost("grey-lady") | change, headers=editor.headers
+    )
     problem = await response.json()
     assert response.status == 422, problem
     assert field in {error["field"] for error in problem["errors"]}
-    assert (await client.get("/v1/ghosts/grey-lady", headers=editor)).status == 404
+    assert (await client.get("/v1/ghosts/grey-lady", headers=editor.headers)).status == 404
 
 
-async def test_missing_required_fields_are_listed(client: Client, editor: Headers) -> None:
-    response = await client.post("/v1/ghosts", json={"slug": "grey-lady"}, headers=editor)
+async def test_missing_required_fields_are_listed(client: Client, editor: SignedIn) -> None:
+    response = await client.post("/v1/ghosts", json={"slug": "grey-lady"}, headers=editor.headers)
     problem = await response.json()
     assert response.status == 422
     assert {"name", "entity_type", "danger_level"} <= {e["field"] for e in problem["errors"]}
 
 
-async def test_patch_changes_only_the_fields_given(client: Client, editor: Headers) -> None:
-    await create(client, editor, **ghost("grey-lady", origin="York", era="Tudor", tags=["uk"]))
+async def test_patch_changes_only_the_fields_given(client: Client, editor: SignedIn) -> None:
+    await create(
+        client, editor.headers, **ghost("grey-lady", origin="York", era="Tudor", tags=["uk"])
+    )
     response = await client.patch(
-        "/v1/ghosts/grey-lady", json={"danger_level": 4, "origin": None}, headers=editor
+        "/v1/ghosts/grey-lady", json={"danger_level": 4, "origin": None}, headers=editor.headers
     )
     patched = await response.json()
     assert response.status == 200, patched
@@ -218,13 +195,13 @@ async def test_patch_changes_only_the_fields_given(client: Client, editor: Heade
 
 
 async def test_published_at_is_set_on_publishing_and_cleared_on_unpublishing(
-    client: Client, editor: Headers
+    client: Client, editor: SignedIn
 ) -> None:
-    draft = await create(client, editor, **ghost("grey-lady", status="draft"))
+    draft = await create(client, editor.headers, **ghost("grey-lady", status="draft"))
     assert draft["published_at"] is None
 
     async def patch(change: dict[str, Any]) -> dict[str, Any]:
-        response = await client.patch("/v1/ghosts/grey-lady", json=change, headers=editor)
+        response = await client.patch("/v1/ghosts/grey-lady", json=change, headers=editor.headers)
         body: dict[str, Any] = await response.json()
         assert response.status == 200, body
         return body
@@ -237,10 +214,10 @@ async def test_published_at_is_set_on_publishing_and_cleared_on_unpublishing(
     assert unpublished["published_at"] is None
 
 
-async def test_patch_can_move_a_ghost_to_a_new_slug(client: Client, editor: Headers) -> None:
-    await create(client, editor, **ghost("grey-lady"))
+async def test_patch_can_move_a_ghost_to_a_new_slug(client: Client, editor: SignedIn) -> None:
+    await create(client, editor.headers, **ghost("grey-lady"))
     response = await client.patch(
-        "/v1/ghosts/grey-lady", json={"slug": "gray-lady"}, headers=editor
+        "/v1/ghosts/grey-lady", json={"slug": "gray-lady"}, headers=editor.headers
     )
     assert response.status == 200
     await get_json(client, "/v1/ghosts/grey-lady", status=404)
@@ -251,10 +228,10 @@ async def test_patch_can_move_a_ghost_to_a_new_slug(client: Client, editor: Head
     "body", [{"nickname": "x"}, {"danger_level": 0}, {"name": None}, {"status": "gone"}, []]
 )
 async def test_invalid_patch_bodies_are_422_and_change_nothing(
-    client: Client, editor: Headers, body: Any
+    client: Client, editor: SignedIn, body: Any
 ) -> None:
-    await create(client, editor, **ghost("grey-lady"))
-    response = await client.patch("/v1/ghosts/grey-lady", json=body, headers=editor)
+    await create(client, editor.headers, **ghost("grey-lady"))
+    response = await client.patch("/v1/ghosts/grey-lady", json=body, headers=editor.headers)
     assert response.status == 422
     unchanged = await get_json(client, "/v1/ghosts/grey-lady")
     assert (unchanged["danger_level"], unchanged["status"]) == (2, "published")
@@ -263,30 +240,30 @@ async def test_invalid_patch_bodies_are_422_and_change_nothing(
 @pytest.mark.parametrize("method", ["PATCH", "DELETE"])
 @pytest.mark.parametrize("slug", ["nobody", "Not_A_Slug"])
 async def test_writes_to_a_missing_ghost_are_404(
-    client: Client, editor: Headers, method: str, slug: str
+    client: Client, editor: SignedIn, method: str, slug: str
 ) -> None:
-    response = await client.request(method, f"/v1/ghosts/{slug}", json={}, headers=editor)
+    response = await client.request(method, f"/v1/ghosts/{slug}", json={}, headers=editor.headers)
     assert response.status == 404
 
 
-async def test_delete_removes_the_ghost(client: Client, editor: Headers) -> None:
-    await create(client, editor, **ghost("grey-lady"))
-    response = await client.delete("/v1/ghosts/grey-lady", headers=editor)
+async def test_delete_removes_the_ghost(client: Client, editor: SignedIn) -> None:
+    await create(client, editor.headers, **ghost("grey-lady"))
+    response = await client.delete("/v1/ghosts/grey-lady", headers=editor.headers)
     assert response.status == 204
     await get_json(client, "/v1/ghosts/grey-lady", status=404)
     assert await slugs(client) == []
-    assert (await client.delete("/v1/ghosts/grey-lady", headers=editor)).status == 404
+    assert (await client.delete("/v1/ghosts/grey-lady", headers=editor.headers)).status == 404
 
 
 # ---- drafts --------------------------------------------------------------------------------------
 
 
 async def test_drafts_are_visible_to_editors_only(
-    client: Client, editor: Headers, reader: Headers
+    client: Client, editor: SignedIn, reader: SignedIn
 ) -> None:
-    await create(client, editor, **ghost("grey-lady"))
-    await create(client, editor, **ghost("hidden-one", status="draft"))
-    for viewer in (ANONYMOUS, reader):
+    await create(client, editor.headers, **ghost("grey-lady"))
+    await create(client, editor.headers, **ghost("hidden-one", status="draft"))
+    for viewer in (ANONYMOUS, reader.headers):
         await get_json(client, "/v1/ghosts/hidden-one", viewer, status=404)
         await get_json(client, "/v1/ghosts/hidden-one/related", viewer, status=404)
         await get_json(client, "/v1/ghosts/hidden-one/stories", viewer, status=404)
@@ -294,25 +271,25 @@ async def test_drafts_are_visible_to_editors_only(
         assert await slugs(client, viewer, sort="name") == ["grey-lady"]
         assert await slugs(client, viewer, q="hidden") == []
 
-    response = await client.get("/v1/ghosts/hidden-one", headers=editor)
+    response = await client.get("/v1/ghosts/hidden-one", headers=editor.headers)
     assert response.status == 200
     assert response.headers["Cache-Control"] == "private, no-store"
     assert "ETag" not in response.headers
     assert (await response.json())["status"] == "draft"
-    listed = await client.get("/v1/ghosts", headers=editor)
+    listed = await client.get("/v1/ghosts", headers=editor.headers)
     assert listed.headers["Cache-Control"] == "private, no-store"
     # newest first puts drafts, which have no publication date yet, ahead of published entities
     assert [item["slug"] for item in (await listed.json())["items"]] == ["hidden-one", "grey-lady"]
-    assert await slugs(client, editor, q="hidden") == ["hidden-one"]
+    assert await slugs(client, editor.headers, q="hidden") == ["hidden-one"]
 
 
 async def test_editors_page_through_drafts_then_published_ghosts(
-    client: Client, editor: Headers
+    client: Client, editor: SignedIn
 ) -> None:
     for i in range(5):
-        await create(client, editor, **ghost(f"draft-{i}", status="draft"))
-        await create(client, editor, **ghost(f"published-{i}"))
-    seen = await collect(client, "/v1/ghosts", editor)
+        await create(client, editor.headers, **ghost(f"draft-{i}", status="draft"))
+        await create(client, editor.headers, **ghost(f"published-{i}"))
+    seen = await collect(client, "/v1/ghosts", editor.headers)
     assert {s for s in seen[:5]} == {f"draft-{i}" for i in range(5)}
     assert seen[5:] == [f"published-{i}" for i in reversed(range(5))]
 
@@ -321,9 +298,9 @@ async def test_editors_page_through_drafts_then_published_ghosts(
 
 
 async def test_detail_counts_come_from_content_statistics(
-    client: Client, editor: Headers, conn: asyncpg.Connection
+    client: Client, editor: SignedIn, conn: asyncpg.Connection
 ) -> None:
-    made = await create(client, editor, **ghost("grey-lady"))
+    made = await create(client, editor.headers, **ghost("grey-lady"))
     await conn.execute(
         "INSERT INTO content_statistics (ghost_entity_id, view_count, like_count, comment_count)"
         " VALUES ($1, 120, 7, 3)",
@@ -352,11 +329,11 @@ async def relate(conn: asyncpg.Connection, source: str, target: str, kind: str) 
 
 
 async def test_detail_lists_related_ghosts_both_ways_and_linked_stories(
-    client: Client, editor: Headers, conn: asyncpg.Connection
+    client: Client, editor: SignedIn, conn: asyncpg.Connection
 ) -> None:
     for slug in ("grey-lady", "white-lady", "black-dog"):
-        await create(client, editor, **ghost(slug))
-    await create(client, editor, **ghost("secret-lady", status="draft"))
+        await create(client, editor.headers, **ghost(slug))
+    await create(client, editor.headers, **ghost("secret-lady", status="draft"))
     await relate(conn, "grey-lady", "white-lady", "variant_of")
     await relate(conn, "black-dog", "grey-lady", "enemy_of")
     await relate(conn, "grey-lady", "secret-lady", "related")
@@ -364,7 +341,7 @@ async def test_detail_lists_related_ghosts_both_ways_and_linked_stories(
         response = await client.post(
             "/v1/stories",
             json={"slug": slug, "title": slug, "status": status, "ghosts": [{"slug": "grey-lady"}]},
-            headers=editor,
+            headers=editor.headers,
         )
         assert response.status == 201, await response.json()
 
@@ -380,7 +357,7 @@ async def test_detail_lists_related_ghosts_both_ways_and_linked_stories(
         ("night-walk", "featured")
     ]
 
-    as_editor = await get_json(client, "/v1/ghosts/grey-lady", editor)
+    as_editor = await get_json(client, "/v1/ghosts/grey-lady", editor.headers)
     assert [r["slug"] for r in as_editor["related"]["items"]] == [
         "black-dog",
         "secret-lady",
@@ -390,11 +367,11 @@ async def test_detail_lists_related_ghosts_both_ways_and_linked_stories(
 
 
 async def test_related_and_story_lists_paginate(
-    client: Client, editor: Headers, conn: asyncpg.Connection
+    client: Client, editor: SignedIn, conn: asyncpg.Connection
 ) -> None:
-    await create(client, editor, **ghost("grey-lady"))
+    await create(client, editor.headers, **ghost("grey-lady"))
     for i in range(7):
-        await create(client, editor, **ghost(f"friend-{i}"))
+        await create(client, editor.headers, **ghost(f"friend-{i}"))
         await relate(conn, "grey-lady", f"friend-{i}", "related")
         tale = {
             "slug": f"tale-{i}",
@@ -402,7 +379,7 @@ async def test_related_and_story_lists_paginate(
             "status": "published",
             "ghosts": [{"slug": "grey-lady", "role": "mentioned"}],
         }
-        response = await client.post("/v1/stories", json=tale, headers=editor)
+        response = await client.post("/v1/stories", json=tale, headers=editor.headers)
         assert response.status == 201
     assert await collect(client, "/v1/ghosts/grey-lady/related") == [
         f"friend-{i}" for i in range(7)
@@ -452,9 +429,9 @@ async def test_bad_list_parameters_are_422(
     assert field in {error["field"] for error in problem["errors"]}
 
 
-async def test_a_cursor_from_another_sort_order_is_422(client: Client, editor: Headers) -> None:
+async def test_a_cursor_from_another_sort_order_is_422(client: Client, editor: SignedIn) -> None:
     for slug in ("grey-lady", "grey-man"):
-        await create(client, editor, **ghost(slug))
+        await create(client, editor.headers, **ghost(slug))
     cursors = {
         "recent": (await get_json(client, "/v1/ghosts", limit="1"))["next_cursor"],
         "name": (await get_json(client, "/v1/ghosts", sort="name", limit="1"))["next_cursor"],
@@ -471,15 +448,17 @@ async def test_a_cursor_from_another_sort_order_is_422(client: Client, editor: H
 
 
 async def test_search_puts_name_matches_ahead_of_better_ranked_text_matches(
-    client: Client, editor: Headers, conn: asyncpg.Connection
+    client: Client, editor: SignedIn, conn: asyncpg.Connection
 ) -> None:
     await create(
         client,
-        editor,
+        editor.headers,
         **ghost("castle-haunt", description=" ".join(["The lantern ghost walks."] * 30)),
     )
-    await create(client, editor, **ghost("lantern-man", description="A light on the marsh."))
-    await create(client, editor, **ghost("black-dog", description="No light at all."))
+    await create(
+        client, editor.headers, **ghost("lantern-man", description="A light on the marsh.")
+    )
+    await create(client, editor.headers, **ghost("black-dog", description="No light at all."))
     # the premise: by rank alone the description-heavy entity would come first
     ranks = {
         row["slug"]: row["ts_rank_cd"]
@@ -495,37 +474,41 @@ async def test_search_puts_name_matches_ahead_of_better_ranked_text_matches(
     assert await slugs(client, q="lantern -castle") == ["lantern-man"]
 
 
-async def test_tag_filter_needs_every_tag(client: Client, editor: Headers) -> None:
-    await create(client, editor, **ghost("grey-lady", tags=["uk", "castle", "tudor"]))
-    await create(client, editor, **ghost("black-dog", tags=["uk", "moor"]))
-    await create(client, editor, **ghost("white-lady", tags=["castle", "germany"]))
+async def test_tag_filter_needs_every_tag(client: Client, editor: SignedIn) -> None:
+    await create(client, editor.headers, **ghost("grey-lady", tags=["uk", "castle", "tudor"]))
+    await create(client, editor.headers, **ghost("black-dog", tags=["uk", "moor"]))
+    await create(client, editor.headers, **ghost("white-lady", tags=["castle", "germany"]))
     assert set(await slugs(client, tags="uk")) == {"grey-lady", "black-dog"}
     assert await slugs(client, tags="uk,castle") == ["grey-lady"]
     assert await slugs(client, tags="castle,uk,tudor") == ["grey-lady"]
     assert await slugs(client, tags="uk,germany") == []
 
 
-async def test_type_and_danger_filters(client: Client, editor: Headers) -> None:
-    await create(client, editor, **ghost("grey-lady", danger_level=1))
-    await create(client, editor, **ghost("black-dog", entity_type="cryptid", danger_level=3))
-    await create(client, editor, **ghost("red-cap", entity_type="folk_spirit", danger_level=5))
+async def test_type_and_danger_filters(client: Client, editor: SignedIn) -> None:
+    await create(client, editor.headers, **ghost("grey-lady", danger_level=1))
+    await create(
+        client, editor.headers, **ghost("black-dog", entity_type="cryptid", danger_level=3)
+    )
+    await create(
+        client, editor.headers, **ghost("red-cap", entity_type="folk_spirit", danger_level=5)
+    )
     assert await slugs(client, type="cryptid") == ["black-dog"]
     assert set(await slugs(client, min_danger="3")) == {"black-dog", "red-cap"}
     assert await slugs(client, min_danger="2", max_danger="4") == ["black-dog"]
     assert await slugs(client, type="cryptid", max_danger="2") == []
 
 
-async def test_sort_orders(client: Client, editor: Headers) -> None:
+async def test_sort_orders(client: Client, editor: SignedIn) -> None:
     for slug in ("mothman", "banshee", "wendigo"):
-        await create(client, editor, **ghost(slug))
+        await create(client, editor.headers, **ghost(slug))
     assert await slugs(client) == ["wendigo", "banshee", "mothman"]  # newest first
     assert await slugs(client, sort="recent") == ["wendigo", "banshee", "mothman"]
     assert await slugs(client, sort="name") == ["banshee", "mothman", "wendigo"]
 
 
-async def test_cursors_carry_the_longest_names(client: Client, editor: Headers) -> None:
+async def test_cursors_carry_the_longest_names(client: Client, editor: SignedIn) -> None:
     for i in range(3):
-        await create(client, editor, **ghost(f"long-{i}", name="\N{GHOST}" * 199 + str(i)))
+        await create(client, editor.headers, **ghost(f"long-{i}", name="\N{GHOST}" * 199 + str(i)))
     assert await collect(client, "/v1/ghosts", limit=1, sort="name") == [
         "long-0",
         "long-1",
@@ -539,13 +522,13 @@ async def test_cursors_carry_the_longest_names(client: Client, editor: Headers) 
     ids=["recent", "name", "relevance", "search-by-recency"],
 )
 async def test_paging_neither_repeats_nor_skips_while_ghosts_are_added(
-    client: Client, editor: Headers, params: dict[str, str]
+    client: Client, editor: SignedIn, params: dict[str, str]
 ) -> None:
     names = ["Alder", "Birch", "Cedar", "Elm", "Hazel", "Larch", "Maple", "Oak", "Rowan", "Yew"]
     for i, name in enumerate(names):
         description = "A phantom." if i % 2 else "A phantom phantom of the phantom wood."
         tree = ghost(f"tree-{i}", name=f"{name} Phantom", description=description)
-        await create(client, editor, **tree)
+        await create(client, editor.headers, **tree)
     originals = {f"tree-{i}" for i in range(len(names))}
     # New entities land before, among and after the ones already paged through.
     late_names = itertools.cycle(["Aaron Phantom", "Kestrel Phantom", "Zephyr Phantom"])
@@ -559,7 +542,7 @@ async def test_paging_neither_repeats_nor_skips_while_ghosts_are_added(
         seen += [item["slug"] for item in page["items"]]
         for j in range(2):
             late = ghost(f"late-{page_number}-{j}", name=next(late_names), description="A phantom.")
-            await create(client, editor, **late)
+            await create(client, editor.headers, **late)
         if (cursor := page["next_cursor"]) is None:
             break
     assert len(seen) == len(set(seen)), seen
@@ -570,15 +553,17 @@ async def test_paging_neither_repeats_nor_skips_while_ghosts_are_added(
 
 
 async def test_suggest_matches_prefixes_first_then_close_spellings(
-    client: Client, editor: Headers
+    client: Client, editor: SignedIn
 ) -> None:
     for name in ("Bloody Mary", "Bloody Bones", "Black Shuck", "Mary Celeste"):
-        await create(client, editor, **ghost(name.lower().replace(" ", "-"), name=name))
-    await create(client, editor, **ghost("bloody-draft", name="Bloody Draft", status="draft"))
+        await create(client, editor.headers, **ghost(name.lower().replace(" ", "-"), name=name))
+    await create(
+        client, editor.headers, **ghost("bloody-draft", name="Bloody Draft", status="draft")
+    )
 
     async def suggest(prefix: str, **params: str) -> list[str]:
         path = at("/v1/ghosts/suggest", {"prefix": prefix} | params)
-        body = await get_json(client, path, editor)
+        body = await get_json(client, path, editor.headers)
         return [item["name"] for item in body["items"]]
 
     assert await suggest("blo") == ["Bloody Bones", "Bloody Mary"]
@@ -616,16 +601,18 @@ async def test_suggest_rejects_bad_parameters(
     ],
 )
 async def test_public_reads_carry_an_etag_and_answer_304(
-    client: Client, editor: Headers, reader: Headers, path: str, shows_the_name: bool
+    client: Client, editor: SignedIn, reader: SignedIn, path: str, shows_the_name: bool
 ) -> None:
-    await create(client, editor, **ghost("grey-lady", tags=["uk"]))
+    await create(client, editor.headers, **ghost("grey-lady", tags=["uk"]))
     first = await client.get(path)
     assert first.status == 200
     etag = first.headers["ETag"]
     assert (await client.get(path, headers={"If-None-Match": etag})).status == 304
     # a signed-in reader sees what everyone sees, so the same tag holds
-    assert (await client.get(path, headers=reader | {"If-None-Match": etag})).status == 304
+    assert (await client.get(path, headers=reader.headers | {"If-None-Match": etag})).status == 304
 
-    await client.patch("/v1/ghosts/grey-lady", json={"name": "Grey Lady of York"}, headers=editor)
+    await client.patch(
+        "/v1/ghosts/grey-lady", json={"name": "Grey Lady of York"}, headers=editor.headers
+    )
     after_edit = await client.get(path, headers={"If-None-Match": etag})
     assert after_edit.status == (200 if shows_the_name else 304)

@@ -5,39 +5,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-import asyncpg
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from apicheck import SignedIn
 
 Client = TestClient[web.Request, web.Application]
 Headers = dict[str, str]
-
-
-PASSWORD = "correct horse battery staple"
-
-
-async def sign_up(client: Client, conn: asyncpg.Connection, username: str, role: str) -> Headers:
-    """Register through the API, then give the account `role`; the token stays valid."""
-    response = await client.post(
-        "/v1/auth/register",
-        json={
-            "email": f"{username}@example.org",
-            "username": username,
-            "password": PASSWORD,
-            "display_name": username.title(),
-        },
-    )
-    body = await response.json()
-    assert response.status == 201, body
-    client.session.cookie_jar.clear()  # requests authenticate only through the header given
-    await conn.execute("UPDATE users SET role = $1 WHERE username = $2", role, username)
-    return {"Authorization": f"Bearer {body['token']}"}
-
-
-@pytest.fixture
-async def editor(client: Client, conn: asyncpg.Connection) -> Headers:
-    return await sign_up(client, conn, "eddie", "editor")
 
 
 async def post(client: Client, path: str, headers: Headers, body: dict[str, Any]) -> None:
@@ -73,35 +47,37 @@ def found(results: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 @pytest.fixture
-async def library(client: Client, editor: Headers) -> None:
+async def library(client: Client, editor: SignedIn) -> None:
     """Entities and stories where "mirror" is in some names and titles and in other texts."""
     await add_ghost(
         client,
-        editor,
+        editor.headers,
         "bloody-mary",
         description="Chant into the mirror. " * 12,
         tags=["mirror", "urban-legend"],
     )
     await add_ghost(
         client,
-        editor,
+        editor.headers,
         "mirror-witch",
         entity_type="demon",
         description="She waits in old glass.",
         tags=["mirror"],
     )
-    await add_ghost(client, editor, "grey-lady", description="Walks the castle at night.")
-    await add_ghost(client, editor, "draft-mirror", description="A mirror draft.", status="draft")
+    await add_ghost(client, editor.headers, "grey-lady", description="Walks the castle at night.")
+    await add_ghost(
+        client, editor.headers, "draft-mirror", description="A mirror draft.", status="draft"
+    )
     await add_story(
         client,
-        editor,
+        editor.headers,
         "the-mirror-in-the-hall",
         body="It hung there for a century.",
         tags=["mirror", "victorian"],
     )
     await add_story(
         client,
-        editor,
+        editor.headers,
         "a-night-at-the-inn",
         body="A mirror, a mirror, a mirror on every wall of the mirror room.",
         tags=["inn"],
@@ -122,8 +98,8 @@ async def test_name_and_title_matches_rank_ahead_of_text_matches_across_kinds(
 
 
 @pytest.mark.usefixtures("library")
-async def test_drafts_are_never_found_even_by_editors(client: Client, editor: Headers) -> None:
-    response = await client.get("/v1/search?q=mirror", headers=editor)
+async def test_drafts_are_never_found_even_by_editors(client: Client, editor: SignedIn) -> None:
+    response = await client.get("/v1/search?q=mirror", headers=editor.headers)
     assert ("ghost", "draft-mirror") not in found(await response.json())
 
 
@@ -137,11 +113,11 @@ async def test_snippets_and_headlines_mark_the_matched_words(client: Client) -> 
 
 
 async def test_snippets_escape_the_text_so_the_marks_are_the_only_markup(
-    client: Client, editor: Headers
+    client: Client, editor: SignedIn
 ) -> None:
     await add_ghost(
         client,
-        editor,
+        editor.headers,
         "script-kiddie",
         name="<b>Script</b> Kiddie",
         description='He types <script>alert("haunt")</script> & haunts the terminal.',
@@ -203,7 +179,7 @@ async def test_pages_follow_the_ranking_without_repeats_or_gaps(client: Client) 
 
 @pytest.mark.usefixtures("library")
 async def test_a_typo_with_no_full_text_hits_suggests_close_spellings(
-    client: Client, editor: Headers
+    client: Client, editor: SignedIn
 ) -> None:
     results = await search(client, q="Bloddy Marry")
     assert results["items"] == [] and results["facets"]["total"] == 0
@@ -239,9 +215,9 @@ async def test_bad_parameters_are_422_naming_the_field(
     assert field in {error["field"] for error in problem["errors"]}
 
 
-async def test_a_cursor_from_another_list_is_422(client: Client, editor: Headers) -> None:
+async def test_a_cursor_from_another_list_is_422(client: Client, editor: SignedIn) -> None:
     for slug in ("grey-lady", "grey-man"):
-        await add_ghost(client, editor, slug)
+        await add_ghost(client, editor.headers, slug)
     ghosts_page = await client.get("/v1/ghosts?limit=1")
     cursor = (await ghosts_page.json())["next_cursor"]
     problem = await search(client, 422, q="grey", cursor=cursor)
@@ -250,7 +226,7 @@ async def test_a_cursor_from_another_list_is_422(client: Client, editor: Headers
 
 @pytest.mark.usefixtures("library")
 async def test_results_carry_an_etag_and_answer_304_until_content_changes(
-    client: Client, editor: Headers
+    client: Client, editor: SignedIn
 ) -> None:
     path = "/v1/search?q=mirror"
     first = await client.get(path)
@@ -259,6 +235,6 @@ async def test_results_carry_an_etag_and_answer_304_until_content_changes(
     assert "private" not in first.headers["Cache-Control"]
     assert (await client.get(path, headers={"If-None-Match": etag})).status == 304
     # the editor who could see drafts elsewhere gets the same public answer here
-    assert (await client.get(path, headers=editor | {"If-None-Match": etag})).status == 304
-    await add_ghost(client, editor, "mirror-man")
+    assert (await client.get(path, headers=editor.headers | {"If-None-Match": etag})).status == 304
+    await add_ghost(client, editor.headers, "mirror-man")
     assert (await client.get(path, headers={"If-None-Match": etag})).status == 200

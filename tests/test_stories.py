@@ -10,44 +10,16 @@ import asyncpg
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from apicheck import SignedIn
 
 Client = TestClient[web.Request, web.Application]
 Headers = dict[str, str]
 
-PASSWORD = "correct horse battery staple"
 ANONYMOUS: Headers = {}
 
 
-async def sign_up(client: Client, conn: asyncpg.Connection, username: str, role: str) -> Headers:
-    """Register through the API, then give the account `role`; the token stays valid."""
-    response = await client.post(
-        "/v1/auth/register",
-        json={
-            "email": f"{username}@example.org",
-            "username": username,
-            "password": PASSWORD,
-            "display_name": username.title(),
-        },
-    )
-    body = await response.json()
-    assert response.status == 201, body
-    client.session.cookie_jar.clear()  # requests authenticate only through the header given
-    await conn.execute("UPDATE users SET role = $1 WHERE username = $2", role, username)
-    return {"Authorization": f"Bearer {body['token']}"}
-
-
 @pytest.fixture
-async def editor(client: Client, conn: asyncpg.Connection) -> Headers:
-    return await sign_up(client, conn, "eddie", "editor")
-
-
-@pytest.fixture
-async def reader(client: Client, conn: asyncpg.Connection) -> Headers:
-    return await sign_up(client, conn, "rita", "reader")
-
-
-@pytest.fixture
-async def ghosts(client: Client, editor: Headers) -> list[str]:
+async def ghosts(client: Client, editor: SignedIn) -> list[str]:
     """Three published entities and one draft, by slug."""
     made = []
     for slug, status in (
@@ -63,7 +35,7 @@ async def ghosts(client: Client, editor: Headers) -> list[str]:
             "danger_level": 2,
             "status": status,
         }
-        response = await client.post("/v1/ghosts", json=body, headers=editor)
+        response = await client.post("/v1/ghosts", json=body, headers=editor.headers)
         assert response.status == 201, await response.json()
         made.append(slug)
     return made
@@ -113,7 +85,7 @@ def links(detail: dict[str, Any]) -> list[tuple[str, str, int]]:
 
 
 async def test_a_story_is_created_with_its_ghosts_in_order(
-    client: Client, editor: Headers, ghosts: list[str]
+    client: Client, editor: SignedIn, ghosts: list[str]
 ) -> None:
     response = await client.post(
         "/v1/stories",
@@ -124,7 +96,7 @@ async def test_a_story_is_created_with_its_ghosts_in_order(
             reading_minutes=7,
             ghosts=[{"slug": "white-lady", "role": "mentioned"}, {"slug": "grey-lady"}],
         ),
-        headers=editor,
+        headers=editor.headers,
     )
     created = await response.json()
     assert response.status == 201, created
@@ -154,21 +126,21 @@ async def test_a_story_is_created_with_its_ghosts_in_order(
     ids=["unknown", "repeated"],
 )
 async def test_bad_ghost_links_are_422_and_nothing_is_written(
-    client: Client, editor: Headers, ghosts: list[str], ghost_links: list[dict[str, str]]
+    client: Client, editor: SignedIn, ghosts: list[str], ghost_links: list[dict[str, str]]
 ) -> None:
     response = await client.post(
-        "/v1/stories", json=story("night-walk", ghosts=ghost_links), headers=editor
+        "/v1/stories", json=story("night-walk", ghosts=ghost_links), headers=editor.headers
     )
     problem = await response.json()
     assert response.status == 422, problem
     assert problem["errors"][0]["field"] == "ghosts"
-    await get_json(client, "/v1/stories/night-walk", editor, status=404)
+    await get_json(client, "/v1/stories/night-walk", editor.headers, status=404)
 
-    await create(client, editor, **story("night-walk", ghosts=[{"slug": "black-dog"}]))
+    await create(client, editor.headers, **story("night-walk", ghosts=[{"slug": "black-dog"}]))
     response = await client.patch(
         "/v1/stories/night-walk",
         json={"title": "Renamed", "ghosts": ghost_links},
-        headers=editor,
+        headers=editor.headers,
     )
     assert response.status == 422
     unchanged = await get_json(client, "/v1/stories/night-walk")
@@ -177,25 +149,27 @@ async def test_bad_ghost_links_are_422_and_nothing_is_written(
 
 
 async def test_the_missing_slug_is_named(
-    client: Client, editor: Headers, ghosts: list[str]
+    client: Client, editor: SignedIn, ghosts: list[str]
 ) -> None:
     response = await client.post(
-        "/v1/stories", json=story("night-walk", ghosts=[{"slug": "nobody-here"}]), headers=editor
+        "/v1/stories",
+        json=story("night-walk", ghosts=[{"slug": "nobody-here"}]),
+        headers=editor.headers,
     )
     assert "nobody-here" in (await response.json())["errors"][0]["message"]
 
 
 async def test_patch_replaces_links_only_when_ghosts_are_given(
-    client: Client, editor: Headers, ghosts: list[str]
+    client: Client, editor: SignedIn, ghosts: list[str]
 ) -> None:
     await create(
         client,
-        editor,
+        editor.headers,
         **story("night-walk", ghosts=[{"slug": "grey-lady"}, {"slug": "black-dog"}]),
     )
 
     async def patch(change: dict[str, Any]) -> dict[str, Any]:
-        response = await client.patch("/v1/stories/night-walk", json=change, headers=editor)
+        response = await client.patch("/v1/stories/night-walk", json=change, headers=editor.headers)
         body: dict[str, Any] = await response.json()
         assert response.status == 200, body
         return body
@@ -211,26 +185,28 @@ async def test_patch_replaces_links_only_when_ghosts_are_given(
     assert (await get_json(client, "/v1/ghosts/grey-lady/stories"))["items"] == []
 
 
-async def test_published_at_follows_the_status(client: Client, editor: Headers) -> None:
-    draft = await create(client, editor, **story("night-walk", status="draft"))
+async def test_published_at_follows_the_status(client: Client, editor: SignedIn) -> None:
+    draft = await create(client, editor.headers, **story("night-walk", status="draft"))
     assert draft["published_at"] is None
     response = await client.patch(
-        "/v1/stories/night-walk", json={"status": "published"}, headers=editor
+        "/v1/stories/night-walk", json={"status": "published"}, headers=editor.headers
     )
     published = await response.json()
     assert published["published_at"] is not None
-    response = await client.patch("/v1/stories/night-walk", json={"summary": "x"}, headers=editor)
+    response = await client.patch(
+        "/v1/stories/night-walk", json={"summary": "x"}, headers=editor.headers
+    )
     assert (await response.json())["published_at"] == published["published_at"]
     response = await client.patch(
-        "/v1/stories/night-walk", json={"status": "draft"}, headers=editor
+        "/v1/stories/night-walk", json={"status": "draft"}, headers=editor.headers
     )
     assert (await response.json())["published_at"] is None
 
 
-async def test_patch_can_move_a_story_to_a_new_slug(client: Client, editor: Headers) -> None:
-    await create(client, editor, **story("night-walk"))
+async def test_patch_can_move_a_story_to_a_new_slug(client: Client, editor: SignedIn) -> None:
+    await create(client, editor.headers, **story("night-walk"))
     response = await client.patch(
-        "/v1/stories/night-walk", json={"slug": "night-stroll"}, headers=editor
+        "/v1/stories/night-walk", json={"slug": "night-stroll"}, headers=editor.headers
     )
     assert response.status == 200
     await get_json(client, "/v1/stories/night-walk", status=404)
@@ -247,27 +223,27 @@ async def test_patch_can_move_a_story_to_a_new_slug(client: Client, editor: Head
 )
 async def test_writes_need_an_editor(
     client: Client,
-    editor: Headers,
-    reader: Headers,
+    editor: SignedIn,
+    reader: SignedIn,
     method: str,
     path: str,
     body: dict[str, Any] | None,
 ) -> None:
-    await create(client, editor, **story("night-walk"))
+    await create(client, editor.headers, **story("night-walk"))
     assert (await client.request(method, path, json=body)).status == 401
-    assert (await client.request(method, path, json=body, headers=reader)).status == 403
+    assert (await client.request(method, path, json=body, headers=reader.headers)).status == 403
     assert (await get_json(client, "/v1/stories/night-walk"))["title"] == "Night Walk"
     assert await slugs(client) == ["night-walk"]
 
 
-async def test_a_taken_slug_is_a_conflict(client: Client, editor: Headers) -> None:
-    await create(client, editor, **story("night-walk"))
-    await create(client, editor, **story("day-trip"))
+async def test_a_taken_slug_is_a_conflict(client: Client, editor: SignedIn) -> None:
+    await create(client, editor.headers, **story("night-walk"))
+    await create(client, editor.headers, **story("day-trip"))
     assert (
-        await client.post("/v1/stories", json=story("night-walk"), headers=editor)
+        await client.post("/v1/stories", json=story("night-walk"), headers=editor.headers)
     ).status == 409
     response = await client.patch(
-        "/v1/stories/day-trip", json={"slug": "night-walk"}, headers=editor
+        "/v1/stories/day-trip", json={"slug": "night-walk"}, headers=editor.headers
     )
     assert response.status == 409
 
@@ -291,74 +267,79 @@ async def test_a_taken_slug_is_a_conflict(client: Client, editor: Headers) -> No
     ],
 )
 async def test_invalid_bodies_name_the_field(
-    client: Client, editor: Headers, change: dict[str, Any], field: str
+    client: Client, editor: SignedIn, change: dict[str, Any], field: str
 ) -> None:
-    response = await client.post("/v1/stories", json=story("night-walk") | change, headers=editor)
+    response = await client.post(
+        "/v1/stories", json=story("night-walk") | change, headers=editor.headers
+    )
     problem = await response.json()
     assert response.status == 422, problem
     assert field in {error["field"] for error in problem["errors"]}
-    patch = await client.patch("/v1/stories/night-walk", json=change, headers=editor)
+    patch = await client.patch("/v1/stories/night-walk", json=change, headers=editor.headers)
     assert patch.status in (404, 422)  # the story does not exist, or the body is refused first
 
 
 @pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE"])
 @pytest.mark.parametrize("slug", ["nobody", "Not_A_Slug"])
 async def test_a_missing_story_is_404(
-    client: Client, editor: Headers, method: str, slug: str
+    client: Client, editor: SignedIn, method: str, slug: str
 ) -> None:
     body: dict[str, Any] | None = None if method == "GET" else {}
-    response = await client.request(method, f"/v1/stories/{slug}", json=body, headers=editor)
+    response = await client.request(
+        method, f"/v1/stories/{slug}", json=body, headers=editor.headers
+    )
     assert response.status == 404
     assert (await response.json())["detail"] == "story not found"
 
 
 async def test_delete_removes_the_story_and_its_links(
-    client: Client, editor: Headers, ghosts: list[str]
+    client: Client, editor: SignedIn, ghosts: list[str]
 ) -> None:
-    await create(client, editor, **story("night-walk", ghosts=[{"slug": "grey-lady"}]))
-    assert (await client.delete("/v1/stories/night-walk", headers=editor)).status == 204
+    await create(client, editor.headers, **story("night-walk", ghosts=[{"slug": "grey-lady"}]))
+    assert (await client.delete("/v1/stories/night-walk", headers=editor.headers)).status == 204
     await get_json(client, "/v1/stories/night-walk", status=404)
     assert (await get_json(client, "/v1/ghosts/grey-lady/stories"))["items"] == []
-    assert (await client.delete("/v1/stories/night-walk", headers=editor)).status == 404
+    assert (await client.delete("/v1/stories/night-walk", headers=editor.headers)).status == 404
 
 
 # ---- drafts --------------------------------------------------------------------------------------
 
 
 async def test_draft_stories_are_visible_to_editors_only(
-    client: Client, editor: Headers, reader: Headers
+    client: Client, editor: SignedIn, reader: SignedIn
 ) -> None:
-    await create(client, editor, **story("night-walk"))
-    await create(client, editor, **story("unfinished", status="draft"))
-    for viewer in (ANONYMOUS, reader):
+    await create(client, editor.headers, **story("night-walk"))
+    await create(client, editor.headers, **story("unfinished", status="draft"))
+    for viewer in (ANONYMOUS, reader.headers):
         await get_json(client, "/v1/stories/unfinished", viewer, status=404)
         assert await slugs(client, viewer) == ["night-walk"]
         assert await slugs(client, viewer, sort="title") == ["night-walk"]
         assert await slugs(client, viewer, q="unfinished") == []
-    response = await client.get("/v1/stories/unfinished", headers=editor)
+    response = await client.get("/v1/stories/unfinished", headers=editor.headers)
     assert response.status == 200
     assert response.headers["Cache-Control"] == "private, no-store"
     assert "ETag" not in response.headers
-    assert await slugs(client, editor) == ["unfinished", "night-walk"]
+    assert await slugs(client, editor.headers) == ["unfinished", "night-walk"]
 
 
 async def test_draft_ghosts_in_a_story_are_shown_to_editors_only(
-    client: Client, editor: Headers, ghosts: list[str]
+    client: Client, editor: SignedIn, ghosts: list[str]
 ) -> None:
     await create(
         client,
-        editor,
+        editor.headers,
         **story("night-walk", ghosts=[{"slug": "secret-one"}, {"slug": "grey-lady"}]),
     )
     assert links(await get_json(client, "/v1/stories/night-walk")) == [("grey-lady", "featured", 1)]
     assert [
-        g["slug"] for g in (await get_json(client, "/v1/stories/night-walk", editor))["ghosts"]
+        g["slug"]
+        for g in (await get_json(client, "/v1/stories/night-walk", editor.headers))["ghosts"]
     ] == [
         "secret-one",
         "grey-lady",
     ]
     assert await slugs(client, ghost="secret-one") == []
-    assert await slugs(client, editor, ghost="secret-one") == ["night-walk"]
+    assert await slugs(client, editor.headers, ghost="secret-one") == ["night-walk"]
 
 
 # ---- lists ---------------------------------------------------------------------------------------
@@ -386,9 +367,9 @@ async def test_bad_list_parameters_are_422(
     assert field in {error["field"] for error in problem["errors"]}
 
 
-async def test_a_cursor_from_another_sort_order_is_422(client: Client, editor: Headers) -> None:
+async def test_a_cursor_from_another_sort_order_is_422(client: Client, editor: SignedIn) -> None:
     for slug in ("night-walk", "night-drive"):
-        await create(client, editor, **story(slug))
+        await create(client, editor.headers, **story(slug))
     cursors = {
         "recent": (await get_json(client, "/v1/stories", limit="1"))["next_cursor"],
         "title": (await get_json(client, "/v1/stories", sort="title", limit="1"))["next_cursor"],
@@ -402,12 +383,12 @@ async def test_a_cursor_from_another_sort_order_is_422(client: Client, editor: H
 
 
 async def test_filters_by_ghost_and_by_every_tag(
-    client: Client, editor: Headers, ghosts: list[str]
+    client: Client, editor: SignedIn, ghosts: list[str]
 ) -> None:
     grey, dog = {"slug": "grey-lady"}, {"slug": "black-dog"}
-    await create(client, editor, **story("a-tale", tags=["uk", "castle"], ghosts=[grey]))
-    await create(client, editor, **story("b-tale", tags=["uk"], ghosts=[grey, dog]))
-    await create(client, editor, **story("c-tale", tags=["castle"]))
+    await create(client, editor.headers, **story("a-tale", tags=["uk", "castle"], ghosts=[grey]))
+    await create(client, editor.headers, **story("b-tale", tags=["uk"], ghosts=[grey, dog]))
+    await create(client, editor.headers, **story("c-tale", tags=["castle"]))
     assert set(await slugs(client, ghost="grey-lady")) == {"a-tale", "b-tale"}
     assert await slugs(client, ghost="black-dog") == ["b-tale"]
     assert await slugs(client, ghost="no-such-ghost") == []
@@ -417,12 +398,14 @@ async def test_filters_by_ghost_and_by_every_tag(
 
 
 async def test_search_puts_title_matches_first(
-    client: Client, editor: Headers, conn: asyncpg.Connection
+    client: Client, editor: SignedIn, conn: asyncpg.Connection
 ) -> None:
     mill = story("the-mill", title="The Mill", body=" ".join(["The lantern swung."] * 30))
-    await create(client, editor, **mill)
-    await create(client, editor, **story("lantern-night", title="Lantern Night", body="Dark."))
-    await create(client, editor, **story("other", title="Other", body="Nothing here."))
+    await create(client, editor.headers, **mill)
+    await create(
+        client, editor.headers, **story("lantern-night", title="Lantern Night", body="Dark.")
+    )
+    await create(client, editor.headers, **story("other", title="Other", body="Nothing here."))
     ranks = {
         row["slug"]: row["ts_rank_cd"]
         for row in await conn.fetch(
@@ -436,9 +419,9 @@ async def test_search_puts_title_matches_first(
     assert await slugs(client, q="lantern", sort="recent") == ["lantern-night", "the-mill"]
 
 
-async def test_sort_orders(client: Client, editor: Headers) -> None:
+async def test_sort_orders(client: Client, editor: SignedIn) -> None:
     for slug in ("moth", "badger", "weasel"):
-        await create(client, editor, **story(slug))
+        await create(client, editor.headers, **story(slug))
     assert await slugs(client) == ["weasel", "badger", "moth"]
     assert await slugs(client, sort="title") == ["badger", "moth", "weasel"]
 
@@ -449,12 +432,14 @@ async def test_sort_orders(client: Client, editor: Headers) -> None:
     ids=["recent", "title", "relevance", "search-by-title"],
 )
 async def test_paging_neither_repeats_nor_skips_while_stories_are_added(
-    client: Client, editor: Headers, params: dict[str, str]
+    client: Client, editor: SignedIn, params: dict[str, str]
 ) -> None:
     titles = ["Ash", "Bell", "Crow", "Dusk", "Fog", "Grave", "Hollow", "Mire", "Quill", "Vale"]
     for i, title in enumerate(titles):
         body = "A haunting." if i % 2 else "A haunting, haunting haunting tale."
-        await create(client, editor, **story(f"tale-{i}", title=f"{title} Haunting", body=body))
+        await create(
+            client, editor.headers, **story(f"tale-{i}", title=f"{title} Haunting", body=body)
+        )
     originals = {f"tale-{i}" for i in range(len(titles))}
     late_titles = itertools.cycle(["Aardvark Haunting", "Kettle Haunting", "Zither Haunting"])
     seen: list[str] = []
@@ -467,7 +452,7 @@ async def test_paging_neither_repeats_nor_skips_while_stories_are_added(
         seen += [item["slug"] for item in page["items"]]
         for j in range(2):
             late = story(f"late-{page_number}-{j}", title=next(late_titles), body="A haunting.")
-            await create(client, editor, **late)
+            await create(client, editor.headers, **late)
         if (cursor := page["next_cursor"]) is None:
             break
     assert len(seen) == len(set(seen)), seen
@@ -478,13 +463,15 @@ async def test_paging_neither_repeats_nor_skips_while_stories_are_added(
     "path", ["/v1/stories", "/v1/stories?q=walk&ghost=grey-lady", "/v1/stories/night-walk"]
 )
 async def test_public_reads_carry_an_etag_and_answer_304(
-    client: Client, editor: Headers, ghosts: list[str], path: str
+    client: Client, editor: SignedIn, ghosts: list[str], path: str
 ) -> None:
-    await create(client, editor, **story("night-walk", ghosts=[{"slug": "grey-lady"}]))
+    await create(client, editor.headers, **story("night-walk", ghosts=[{"slug": "grey-lady"}]))
     first = await client.get(path)
     assert first.status == 200
     etag = first.headers["ETag"]
     assert (await client.get(path, headers={"If-None-Match": etag})).status == 304
-    await client.patch("/v1/stories/night-walk", json={"title": "Night Walk II"}, headers=editor)
+    await client.patch(
+        "/v1/stories/night-walk", json={"title": "Night Walk II"}, headers=editor.headers
+    )
     changed = await client.get(path, headers={"If-None-Match": etag})
     assert changed.status == 200 and changed.headers["ETag"] != etag
