@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -28,6 +29,7 @@ from service.handlers import (
 )
 from service.store.db import DATABASE, connect
 from service.store.redis import REDIS
+from service.store.schema_check import SCHEMA_CHECK, startup_check
 from service.web import health, metrics, openapi, quotas
 from service.web.health import STARTED_AT
 from service.web.metrics import METRICS
@@ -39,16 +41,21 @@ log = logging.getLogger("service.app")
 
 
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Open the primary (and replica) pools for the app's lifetime."""
+    """Open the primary (and replica) pools for the app's lifetime; check the schema once."""
     settings = app[SETTINGS]
-    app[DATABASE] = await connect(
-        settings.database_url,
-        replica_dsn=settings.database_replica_url or None,
-        min_size=settings.db_pool_min_size,
-        max_size=settings.db_pool_max_size,
-        statement_cache_size=settings.db_statement_cache_size,
-        command_timeout=settings.db_command_timeout,
-        acquire_timeout=settings.db_pool_timeout,
+    async with asyncio.timeout(settings.db_connect_timeout):
+        app[DATABASE] = await connect(
+            settings.database_url,
+            replica_dsn=settings.database_replica_url or None,
+            min_size=settings.db_pool_min_size,
+            max_size=settings.db_pool_max_size,
+            statement_cache_size=settings.db_statement_cache_size,
+            command_timeout=settings.db_command_timeout,
+            acquire_timeout=settings.db_pool_timeout,
+        )
+    # Every generated query must prepare against the live schema, or /health/ready says 503.
+    app[SCHEMA_CHECK] = await startup_check(
+        settings.database_url, connect_timeout=settings.db_connect_timeout
     )
     yield
     await app[DATABASE].close()

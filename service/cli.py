@@ -5,17 +5,29 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import errno
 import multiprocessing
 import os
+import socket
+import subprocess
 import sys
 from collections.abc import Callable
+from urllib.parse import urlsplit, urlunsplit
 
-from service.config import Settings, describe
-from service.dev import servers
+from service.config import ROOT, SettingError, Settings, describe
+from service.dev import migrations, servers
 from service.dev.embedded import redis_bin
-from service.dev.migrations import dbmate, migrate
+from service.dev.migrations import migrate
+from service.store.schema_check import ServerUnusable
 
 Command = Callable[[argparse.Namespace, Settings], int]
+# Exit codes: 0 done, 1 "no" (pending migrations, lint findings, failed checks), 2 an error
+# that stopped the command (bad setting, database unreachable or too old, port in use).
+EXIT_ERROR = 2
+
+
+class CommandError(Exception):
+    """A failure explained in one line; the CLI prints it and exits with EXIT_ERROR."""
 
 
 def cmd_servers(args: argparse.Namespace, settings: Settings) -> int:
@@ -26,7 +38,9 @@ def cmd_servers(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_stop(args: argparse.Namespace, settings: Settings) -> int:
-    """Stop the embedded servers."""
+    """Stop what this checkout started: HTTP server, job workers, embedded PostgreSQL and Redis."""
+    for name in servers.stop_processes(settings):
+        print(f"stopped {name}", file=sys.stderr)
     servers.stop_embedded(settings)
     print("embedded PostgreSQL and Redis stopped", file=sys.stderr)
     return 0
@@ -48,27 +62,33 @@ def cmd_redis_cli(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     """Apply pending migrations (dumping db/schema.sql when on the embedded server)."""
-    resolved = servers.resolve(settings)
-    migrate(resolved.database_url, dump=resolved.embedded_database)
+    url = servers.resolve_database(settings)
+    migrate(url, dump=not settings.database_url, connect_timeout=settings.db_connect_timeout)
     return 0
 
 
 def cmd_rollback(args: argparse.Namespace, settings: Settings) -> int:
     """Roll back the most recent migration."""
-    resolved = servers.resolve(settings)
-    dbmate("--wait", "rollback", url=resolved.database_url, dump=resolved.embedded_database)
+    url = servers.resolve_database(settings)
+    migrations.rollback(
+        url, dump=not settings.database_url, connect_timeout=settings.db_connect_timeout
+    )
     return 0
 
 
 def cmd_migrate_status(args: argparse.Namespace, settings: Settings) -> int:
-    """List applied and pending migrations; exit 1 when any are pending."""
-    resolved = servers.resolve(settings, quiet=True)
-    return dbmate("status", "--exit-code", url=resolved.database_url, check=False).returncode
+    """List applied and pending migrations; exit 0 up to date, 1 pending, 2 on error."""
+    url = servers.resolve_database(settings, quiet=True)
+    return migrations.status(url, connect_timeout=settings.db_connect_timeout)
 
 
 def cmd_new_migration(args: argparse.Namespace, settings: Settings) -> int:
     """Create db/migrations/<timestamp>_<name>.sql with up and down sections."""
-    dbmate("new", args.name, url="postgres://unused/")
+    try:
+        path = migrations.new_migration(args.name)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    print(path.relative_to(ROOT))
     return 0
 
 
@@ -99,25 +119,44 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     return cmd_generate(args, settings, check=True)
 
 
+def _check_port_free(host: str, port: int) -> None:
+    """CommandError when something already listens on host:port (before "serving on")."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            reason = "in use" if exc.errno == errno.EADDRINUSE else exc.strerror
+            raise CommandError(
+                f"PORT={port}: cannot listen on {host}:{port} ({reason}); stop what is "
+                "listening there (`make stop`) or set PORT"
+            ) from None
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """Start servers, migrate, seed on first run, and serve HTTP."""
     from service import runner
     from service.dev import seed
     from service.jobs import queue as jobs
 
+    workers = args.workers or settings.workers
+    if workers < 1:
+        raise CommandError(f"--workers={workers}: expected a whole number >= 1")
+    _check_port_free(settings.host, settings.port)
     resolved = servers.resolve(settings)
-    migrate(resolved.database_url, dump=False)
+    migrate(resolved.database_url, dump=False, connect_timeout=settings.db_connect_timeout)
     marker = settings.data_path / "seeded"
     if resolved.embedded_database and not marker.exists():
         asyncio.run(seed.load(resolved.database_url))
         marker.write_text("demo seed loaded; `make seed ARGS=--clean` removes it\n")
-    workers = args.workers or settings.workers
     settings = dataclasses.replace(
         settings,
         database_url=resolved.database_url,
         redis_url=resolved.redis_url,
         workers=workers,
     )
+    _check_port_free(settings.host, settings.port)
     print(
         f"serving on http://{settings.host}:{settings.port} ({workers} worker(s)) "
         "and running 1 job worker",
@@ -128,32 +167,48 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     job_worker = multiprocessing.get_context("spawn").Process(
         target=jobs.main, args=(settings,), name="job-worker"
     )
-    job_worker.start()
-    try:
-        return runner.serve_workers(settings)
-    finally:
-        job_worker.terminate()
-        job_worker.join(settings.job_stop_timeout + 5)
-        if job_worker.is_alive():
-            job_worker.kill()
-            job_worker.join()
+    with servers.recorded(settings, "http"):
+        job_worker.start()
+        try:
+            with servers.recorded(settings, "jobs", job_worker.pid):
+                return runner.serve_workers(settings)
+        finally:
+            job_worker.terminate()
+            job_worker.join(settings.job_stop_timeout + 5)
+            if job_worker.is_alive():
+                job_worker.kill()
+                job_worker.join()
 
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     """Run a background job worker until SIGINT/SIGTERM."""
     from service.jobs import queue as jobs
 
-    resolved = servers.resolve(settings)
-    return jobs.main(dataclasses.replace(settings, database_url=resolved.database_url))
+    url = servers.resolve_database(settings)
+    with servers.recorded(settings, "worker"):
+        return jobs.main(dataclasses.replace(settings, database_url=url))
+
+
+def _redacted(value: str) -> str:
+    """A URL without its password."""
+    parts = urlsplit(value)
+    if parts.password is None:
+        return value
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
-    """Print every configuration variable with its default and help."""
-    for name, default, help_text in describe():
-        if args.markdown:
+    """Print every configuration variable: the value in effect and where it came from."""
+    if args.markdown:
+        for name, default, help_text in describe():
             print(f"| `{name}` | {f'`{default}`' if default else '(unset)'} | {help_text} |")
-        else:
-            print(f"{name + '=' + default:<32} {help_text}")
+        return 0
+    _, sources = Settings.load()
+    for f in dataclasses.fields(settings):
+        value = getattr(settings, f.name)
+        shown = str(value).lower() if isinstance(value, bool) else _redacted(str(value))
+        print(f"{f.name.upper() + '=' + shown:<44} ({sources[f.name]})  {f.metadata['help']}")
     return 0
 
 
@@ -176,7 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("rollback", cmd_rollback)
     add("migrate-status", cmd_migrate_status)
     add("new-migration", cmd_new_migration).add_argument(
-        "name", help="verb_object, e.g. add_ghost_era"
+        "name", help="snake_case verb_object, e.g. add_ghost_era"
     )
     seed_parser = add("seed", cmd_seed)
     seed_parser.add_argument("--clean", action="store_true", help="remove exactly the demo data")
@@ -199,8 +254,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of `python -m service`."""
+    """Entry point of `python -m service`: one line and exit code 2 for any expected failure."""
     args = build_parser().parse_args(argv)
-    settings = Settings.from_env()
-    result: int = args.func(args, settings)
+    try:
+        settings = Settings.from_env()
+        result: int = args.func(args, settings)
+    except (SettingError, ServerUnusable, CommandError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except subprocess.CalledProcessError as exc:
+        # dbmate, pg_dump and friends have printed their own message.
+        tool = os.path.basename(str(exc.cmd[0])) if exc.cmd else "a tool"
+        print(f"error: {tool} failed with exit code {exc.returncode}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
     return result

@@ -1,17 +1,29 @@
-"""Configuration: every setting declared once, with its default and help text."""
+"""Configuration: every setting declared once, with its default and help text.
+
+Values come from the environment, then from `.env` in the repository (python-dotenv; the
+environment wins), then the declared default. `Settings.load()` parses and range-checks every
+one before anything starts; a bad value is a `SettingError` whose message is one line naming
+the variable, its value, where it came from and the expected form.
+"""
 
 from __future__ import annotations
 
+import ipaddress
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS_DIR = ROOT / "db" / "migrations"
+ENV_FILE = ROOT / ".env"
+
+Source = Literal["env", ".env", "default"]
 
 
 def setting(default: Any, help: str) -> Any:
@@ -42,6 +54,9 @@ class Settings:
         2.0, "seconds a request waits for a free connection before answering 503"
     )
     db_command_timeout: float = setting(10.0, "seconds before a statement is cancelled")
+    db_connect_timeout: float = setting(
+        10.0, "seconds to keep trying to reach PostgreSQL at start-up before giving up"
+    )
     db_statement_cache_size: int = setting(
         256, "prepared statements cached per connection; 0 behind PgBouncer transaction mode"
     )
@@ -121,26 +136,179 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Read settings from the environment, converting each to its declared type."""
-        env = os.environ if env is None else env
+        """Read and validate settings from `env` (default: the environment, then `.env`)."""
+        return cls.load(env)[0]
+
+    @classmethod
+    def load(
+        cls, env: Mapping[str, str] | None = None, *, env_file: Path | None = ENV_FILE
+    ) -> tuple[Settings, dict[str, Source]]:
+        """Settings and where each value came from; `SettingError` on the first bad value.
+
+        With `env` given only that mapping is read; otherwise the process environment, then
+        `env_file` for variables the environment does not set.
+        """
+        layers: list[tuple[Source, Mapping[str, str | None]]] = []
+        if env is None:
+            layers.append(("env", os.environ))
+            if env_file is not None and env_file.exists():
+                from dotenv import dotenv_values
+
+                layers.append((".env", dotenv_values(env_file)))
+        else:
+            layers.append(("env", env))
         values: dict[str, Any] = {}
+        sources: dict[str, Source] = {}
         for f in fields(cls):
-            raw = env.get(f.name.upper())
-            if raw is None or raw == "":
-                continue
-            kind: type[Any] = type(f.default)
-            try:
-                values[f.name] = _boolean(raw) if kind is bool else kind(raw)
-            except ValueError as exc:
-                raise ValueError(
-                    f"{f.name.upper()}={raw!r} is not a valid {kind.__name__}"
-                ) from exc
-        return cls(**values)
+            name = f.name.upper()
+            sources[f.name] = "default"
+            for source, mapping in layers:
+                raw = mapping.get(name)
+                if raw is None or raw == "":
+                    continue
+                values[f.name] = _convert(name, raw, type(f.default), source)
+                sources[f.name] = source
+                break
+        settings = cls(**values)
+        settings.validate(sources)
+        return settings, sources
+
+    def validate(self, sources: Mapping[str, Source] | None = None) -> None:
+        """`SettingError` naming the first setting whose value is out of range or malformed."""
+        for f in fields(self):
+            value = getattr(self, f.name)
+            check = _CHECKS.get(f.name) or _check_by_name(f.name) or _check_by_type(value)
+            expected = check(value) if check else None
+            if expected:
+                source = (sources or {}).get(f.name, "default")
+                raise SettingError(f.name.upper(), _shown(value), expected, source)
+        if self.db_pool_min_size > self.db_pool_max_size:
+            raise SettingError(
+                "DB_POOL_MIN_SIZE",
+                str(self.db_pool_min_size),
+                f"at most DB_POOL_MAX_SIZE ({self.db_pool_max_size})",
+                (sources or {}).get("db_pool_min_size", "default"),
+            )
 
     @property
     def data_path(self) -> Path:
         """The data directory as an absolute path."""
         return ROOT / self.data_dir
+
+
+class SettingError(ValueError):
+    """A setting with a value that cannot be used; str() is one line for the operator."""
+
+    def __init__(self, name: str, value: str, expected: str, source: str = "env") -> None:
+        self.name, self.value, self.expected, self.source = name, value, expected, source
+        where = "" if source == "default" else f" (from {source})"
+        super().__init__(f"{name}={value!r}{where}: expected {expected}")
+
+
+def _convert(name: str, raw: str, kind: type[Any], source: Source) -> Any:
+    try:
+        if kind is bool:
+            return _boolean(raw)
+        return kind(raw.strip())
+    except ValueError:
+        expected = {
+            bool: "a boolean: true/false, yes/no, on/off or 1/0",
+            int: "a whole number",
+            float: "a number of seconds such as 2.5",
+        }.get(kind, f"a {kind.__name__}")
+        raise SettingError(name, raw, expected, source) from None
+
+
+Check = Callable[[Any], "str | None"]
+
+
+def _at_least(low: float, what: str = "") -> Check:
+    expected = what or f"a whole number >= {low}"
+    return lambda value: None if value >= low else expected
+
+
+def _positive_seconds(value: float) -> str | None:
+    return None if value > 0 else "a number of seconds greater than 0"
+
+
+def _url(*schemes: str) -> Check:
+    def check(value: str) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        ok = parts.scheme in schemes and (parts.hostname or parts.path)
+        return None if ok else f"a URL starting {' or '.join(s + '://' for s in schemes)}"
+
+    return check
+
+
+_RATE = re.compile(r"^\s*[1-9][0-9]*\s*/\s*[1-9][0-9]*\s*$")
+
+
+def _rate_limit(value: str) -> str | None:
+    if value.strip() in ("", "0") or _RATE.match(value):
+        return None
+    return "requests/seconds such as 120/60 (both at least 1), or 0 for no limit"
+
+
+def _quota(value: str) -> str | None:
+    try:
+        numbers = [int(part) for part in value.split(",")]
+    except ValueError:
+        numbers = []
+    if len(numbers) == 3 and min(numbers) >= 0 and numbers == sorted(numbers):
+        return None
+    return "3 non-negative whole numbers for free,premium,pro, none smaller than the one before"
+
+
+def _networks(value: str) -> str | None:
+    for item in value.split(","):
+        if item.strip():
+            try:
+                ipaddress.ip_network(item.strip(), strict=False)
+            except ValueError:
+                return f"comma-separated IP addresses or CIDR ranges ({item.strip()!r} is neither)"
+    return None
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_CHECKS: dict[str, Check] = {
+    "database_url": _url("postgres", "postgresql"),
+    "database_replica_url": _url("postgres", "postgresql"),
+    "redis_url": _url("redis", "rediss", "unix"),
+    "data_dir": lambda v: None if v.strip() else "a directory path",
+    "host": lambda v: None if v.strip() else "an address to listen on, such as 127.0.0.1",
+    "port": lambda v: None if 1 <= v <= 65535 else "a TCP port from 1 to 65535",
+    "workers": _at_least(1),
+    "db_pool_min_size": _at_least(1),
+    "db_pool_max_size": _at_least(1),
+    "cache_breaker_failures": _at_least(1),
+    "cache_max_pending": _at_least(1),
+    "session_idle_timeout": _at_least(1, "a number of seconds >= 1"),
+    "session_max_age": _at_least(1, "a number of seconds >= 1"),
+    "trusted_proxies": _networks,
+    "log_level": lambda v: (
+        None if v.strip().upper() in LOG_LEVELS else f"one of {', '.join(LOG_LEVELS)}"
+    ),
+}
+
+
+def _check_by_name(name: str) -> Check | None:
+    if name.startswith("rate_limit_"):
+        return _rate_limit
+    if name.startswith("quota_"):
+        return _quota
+    return None
+
+
+def _check_by_type(value: Any) -> Check | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float):
+        return _positive_seconds  # every float setting is a duration
+    if isinstance(value, int):
+        return _at_least(0)
+    return None
 
 
 def _boolean(raw: str) -> bool:

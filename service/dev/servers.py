@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from service.config import Settings
@@ -34,13 +38,23 @@ def embedded_redis(settings: Settings) -> EmbeddedRedis:
     return EmbeddedRedis(settings.data_path / "redis")
 
 
+def resolve_database(settings: Settings, *, start: bool = True, quiet: bool = False) -> str:
+    """DATABASE_URL when set, else the embedded PostgreSQL's URL (started unless running).
+
+    Pipeline commands (migrate, rollback, migrate-status) use this: they never start Redis.
+    """
+    if settings.database_url:
+        return settings.database_url
+    pg = embedded_postgres(settings)
+    database_url = pg.start() if start else pg.url()
+    _announce(quiet, "PostgreSQL 18 (embedded)", database_url, pg.data_dir, "make psql")
+    return database_url
+
+
 def resolve(settings: Settings, *, start: bool = True, quiet: bool = False) -> Servers:
     """Use DATABASE_URL / REDIS_URL when set, else start (or reuse) the embedded servers."""
-    database_url, redis_url = settings.database_url, settings.redis_url
-    if not database_url:
-        pg = embedded_postgres(settings)
-        database_url = pg.start() if start else pg.url()
-        _announce(quiet, "PostgreSQL 18 (embedded)", database_url, pg.data_dir, "make psql")
+    database_url = resolve_database(settings, start=start, quiet=quiet)
+    redis_url = settings.redis_url
     if not redis_url:
         redis = embedded_redis(settings)
         redis_url = redis.start() if start else redis.url()
@@ -57,6 +71,67 @@ def stop_embedded(settings: Settings) -> None:
     """Stop the embedded development servers if they run."""
     embedded_postgres(settings).stop()
     embedded_redis(settings).stop()
+
+
+def run_dir(settings: Settings) -> Path:
+    """Where `make run` and `python -m service worker` record their process ids."""
+    return settings.data_path / "run"
+
+
+@contextmanager
+def recorded(settings: Settings, role: str, pid: int | None = None) -> Iterator[Path]:
+    """Record process `pid` (default: this one) as `role` until the block ends, for `make stop`."""
+    pid = os.getpid() if pid is None else pid
+    directory = run_dir(settings)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{role}.{pid}.pid"
+    path.write_text(f"{pid}\n")
+    try:
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _ours(pid: int) -> bool:
+    """Whether `pid` is alive and runs this package (not a process that reused the id)."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return False
+        return True  # no /proc (macOS): trust the record
+    return b"service" in cmdline or b"multiprocessing" in cmdline
+
+
+def stop_processes(settings: Settings) -> list[str]:
+    """SIGTERM every recorded process (HTTP server, job workers), wait for them; their names."""
+    directory = run_dir(settings)
+    stopped: list[tuple[Path, int]] = []
+    for path in sorted(directory.glob("*.pid")) if directory.exists() else []:
+        try:
+            pid = int(path.read_text().strip())
+        except (OSError, ValueError):
+            path.unlink(missing_ok=True)
+            continue
+        if not _ours(pid):
+            path.unlink(missing_ok=True)
+            continue
+        with suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+        stopped.append((path, pid))
+    deadline = time.monotonic() + settings.shutdown_timeout + settings.job_stop_timeout + 5
+    for path, pid in stopped:
+        while _ours(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if _ours(pid):
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        path.unlink(missing_ok=True)
+    return [path.name.rsplit(".", 2)[0] + f" (pid {pid})" for path, pid in stopped]
 
 
 def with_database(url: str, database: str) -> str:

@@ -1,8 +1,8 @@
 """Health endpoints: liveness of the process, readiness of its dependencies, and the details.
 
 - `/health/live`: the process answers (no dependency is asked).
-- `/health/ready`: PostgreSQL reachable with every migration applied, and Redis reachable
-  unless REDIS_REQUIRED=false; else 503.
+- `/health/ready`: PostgreSQL reachable with every migration applied, every generated query
+  prepared against it at start-up, and Redis reachable unless REDIS_REQUIRED=false; else 503.
 - `/health`: the details for people and dashboards. `healthy`; `degraded` (200) when the
   service answers but something is off (Redis unreachable, cache breaker open, migrations
   pending); `unhealthy` (503) when PostgreSQL cannot be reached. Also latencies, pool usage,
@@ -26,6 +26,7 @@ from service.config import MIGRATIONS_DIR, SETTINGS
 from service.store.db import DATABASE
 from service.store.queries import health as health_queries
 from service.store.redis import REDIS
+from service.store.schema_check import SCHEMA_CHECK
 from service.web.api import Routes
 from service.web.problems import RECENT_ERRORS
 
@@ -118,8 +119,17 @@ async def ready(request: web.Request) -> web.Response:
         "redis": {**checks.redis.report(), "required": redis_required},
         "migrations": {"ok": checks.migrations_ok, "pending": checks.pending},
     }
+    schema = request.app.get(SCHEMA_CHECK)
+    report["queries"] = {
+        "ok": schema is not None and schema.ok,
+        "failures": [str(f) for f in schema.failures] if schema else [],
+        "error": schema.error if schema else "not checked",
+    }
     is_ready = (
-        checks.database.ok and checks.migrations_ok and (checks.redis.ok or not redis_required)
+        checks.database.ok
+        and checks.migrations_ok
+        and (checks.redis.ok or not redis_required)
+        and report["queries"]["ok"]
     )
     body = {"status": "ready" if is_ready else "not_ready", "checks": report}
     return _json(body, ok=is_ready)
