@@ -1,18 +1,19 @@
-"""Per-call cost of generated query functions against raw asyncpg and aiosql.
+"""Per-call cost of the generated queries the API runs, against raw asyncpg and aiosql.
 
     BENCH_DATABASE_URL=postgres://... python -m bench.bench_queries [--rounds N]
 
-The database must be migrated; the benchmark adds rows whose slugs start with `bench-<run>-`
-and deletes them when done. Every implementation runs the very same SQL text on the same
-connection, interleaved call by call in a rotating order, so server-side work, network cost
-and machine load are shared and the ratios isolate the Python-side overhead.
+The database must be migrated; the benchmark adds entities whose slugs start with
+`bench-<run>-` (tagged `bench-<run>`) and deletes them when done. The operations are the ones
+behind GET /v1/ghosts/{slug} and GET /v1/ghosts (recent, by name, full-text relevance) and
+POST /v1/ghosts. Every implementation runs the very same SQL text on the same connection,
+interleaved call by call in a rotating order, so server-side work, network cost and machine
+load are shared and the ratios isolate the Python-side overhead.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime
 import inspect
 import os
 import platform
@@ -21,25 +22,35 @@ import secrets
 import statistics
 import sys
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import aiosql
 import asyncpg
 
-from service.store.db import create_pool
+from service.store.db import create_pool, transaction
 from service.store.queries import ghosts
 
 Call = Callable[[int], Awaitable[object]]
-FIRST_PAGE = datetime.datetime.max.replace(tzinfo=datetime.UTC)
+SEEDED = 1000
+
+
+def params_of(fn: Callable[..., Any]) -> list[str]:
+    """A generated function's parameter names, in the order of the SQL's $1, $2, ..."""
+    return [p for p in inspect.signature(fn).parameters if p != "db"]
+
+
+def positional(fn: Callable[..., Any], kwargs: dict[str, Any]) -> list[Any]:
+    """The arguments of a generated call as raw asyncpg takes them."""
+    return [kwargs[p] for p in params_of(fn)]
 
 
 def aiosql_text(name: str, suffix: str, sql: str, fn: Callable[..., Any]) -> str:
-    """The same statement in aiosql's dialect: `-- name: x^` and `:param` placeholders."""
-    params = [p for p in inspect.signature(fn).parameters if p != "db"]
+    """The same statement in aiosql's dialect: its own `-- name: x^` and `:param` placeholders."""
+    params = params_of(fn)
     body = re.sub(r"\$(\d+)", lambda m: f":{params[int(m.group(1)) - 1]}", sql)
-    return f"-- name: {name}({', '.join(params)}){suffix}\n{body};\n"
+    body = re.sub(r"\A-- name: .*\n", "", body)  # the generated constant's own name line
+    return f"-- name: {name}({', '.join(params)}){suffix}\n{body.rstrip()};\n"
 
 
 async def collect(rows: AsyncIterator[Any]) -> list[Any]:
@@ -47,96 +58,136 @@ async def collect(rows: AsyncIterator[Any]) -> list[Any]:
     return [row async for row in rows]
 
 
-def ghost_args(slug: str) -> dict[str, Any]:
+def ghost_fields(slug: str, tag: str, i: int) -> dict[str, Any]:
     return {
         "slug": slug,
-        "name": "Bench Ghost",
+        "name": f"Bench Ghost {i}",
         "entity_type": "spirit",
         "origin": None,
         "location": "Bench",
         "era": None,
-        "description": "A ghost that haunts benchmarks.",
-        "danger_level": 1,
+        "description": ("A ghost that haunts benchmarks, fast and cold. " * (1 + i % 4)).strip(),
+        "danger_level": 1 + i % 5,
         "characteristics": ["fast"],
-        "tags": ["bench"],
+        "tags": [tag],
         "status": "published",
-        "published_at": datetime.datetime.now(datetime.UTC),
         "author_id": None,
     }
 
 
 async def run(dsn: str, rounds: int, scale: int) -> None:
     run_id = secrets.token_hex(3)
-    prefix = f"bench-{run_id}-"
+    prefix, tag = f"bench-{run_id}-", f"bench-{run_id}"
     pool = await create_pool(dsn, min_size=1, max_size=1)
-    queries = aiosql.from_str(
-        aiosql_text("get_ghost_by_id", "^", ghosts.GET_GHOST_BY_ID, ghosts.get_ghost_by_id)
-        + aiosql_text(
-            "list_recent",
-            "",
-            ghosts.LIST_PUBLISHED_GHOSTS_RECENT,
-            ghosts.list_published_ghosts_recent,
-        )
-        + aiosql_text("create_ghost", "^", ghosts.CREATE_GHOST, ghosts.create_ghost),
-        "asyncpg",
-    )
+    cases: list[tuple[str, str, str, Callable[..., Any]]] = [
+        ("detail", "^", ghosts.GET_GHOST_DETAIL, ghosts.get_ghost_detail),
+        ("recent", "", ghosts.LIST_GHOSTS_RECENT, ghosts.list_ghosts_recent),
+        ("by_name", "", ghosts.LIST_GHOSTS_BY_NAME, ghosts.list_ghosts_by_name),
+        ("relevance", "", ghosts.LIST_GHOSTS_BY_RELEVANCE, ghosts.list_ghosts_by_relevance),
+        ("insert", "^", ghosts.INSERT_GHOST, ghosts.insert_ghost),
+    ]
+    queries = aiosql.from_str("".join(aiosql_text(*case) for case in cases), "asyncpg")
     async with pool.acquire() as conn:
         version = await conn.fetchval("SHOW server_version")
-        seeded = [
-            ghosts.CopyGhostsParams(
-                id=uuid.uuid4(),
-                slug=f"{prefix}{i}",
-                name=f"Bench {i}",
-                entity_type="spirit",
-                description="seed",
-                danger_level=1 + i % 5,
-                characteristics=["fast"],
-                tags=["bench"],
-                status="published",
-                published_at=datetime.datetime.now(datetime.UTC),
-            )
-            for i in range(1000)
-        ]
-        await ghosts.copy_ghosts(conn, rows=seeded)
-        ids = [g.id for g in seeded]
+        async with transaction(conn) as tx:
+            for i in range(SEEDED):
+                await ghosts.insert_ghost(tx, **ghost_fields(f"{prefix}{i}", tag, i))
         counter = iter(range(10**9))
 
         def insert_args() -> dict[str, Any]:
-            return ghost_args(f"{prefix}i{next(counter)}")
+            n = next(counter)
+            return ghost_fields(f"{prefix}i{n}", f"{tag}-new", n)
 
-        page: dict[str, Any] = {
-            "after_published_at": FIRST_PAGE,
-            "after_id": uuid.UUID(int=0),
-            "max_rows": 100,
+        def detail(i: int) -> dict[str, Any]:
+            return {"slug": f"{prefix}{i % SEEDED}", "include_drafts": False}
+
+        # GET /v1/ghosts?tags=<tag>&limit=20 and its sort orders: the handler asks for limit + 1
+        filters: dict[str, Any] = {
+            "include_drafts": False,
+            "tags": [tag],
+            "entity_type": None,
+            "min_danger": None,
+            "max_danger": None,
+            "after_id": None,
+            "max_rows": 21,
         }
+        recent = filters | {"query": None, "after_published_at": None}
+        by_name = filters | {"query": None, "after_name": None, "max_rows": 101}
+        relevance = filters | {"query": "ghost bench", "after_name_match": None, "after_rank": None}
+
+        def three(
+            sql: str,
+            fn: Callable[..., Awaitable[object]],
+            fetch: Callable[..., Awaitable[object]],
+            via_aiosql: Callable[..., Any],
+            args: Callable[[int], dict[str, Any]],
+            many: bool,
+        ) -> dict[str, Call]:
+            def aio(i: int) -> Awaitable[object]:
+                result = via_aiosql(conn, **args(i))
+                return collect(result) if many else result
+
+            return {
+                "raw asyncpg": lambda i: fetch(sql, *positional(fn, args(i))),
+                "generated": lambda i: fn(conn, **args(i)),
+                "aiosql": aio,
+            }
+
         ops: dict[str, tuple[int, dict[str, Call]]] = {
-            "fetchrow by primary key": (
+            "entity detail (:one)": (
                 200 * scale,
-                {
-                    "raw asyncpg": lambda i: conn.fetchrow(ghosts.GET_GHOST_BY_ID, ids[i % 1000]),
-                    "generated": lambda i: ghosts.get_ghost_by_id(conn, id=ids[i % 1000]),
-                    "aiosql": lambda i: queries.get_ghost_by_id(conn, id=ids[i % 1000]),
-                },
+                three(
+                    ghosts.GET_GHOST_DETAIL,
+                    ghosts.get_ghost_detail,
+                    conn.fetchrow,
+                    queries.detail,
+                    detail,
+                    many=False,
+                ),
             ),
-            "fetch 100 rows": (
+            "list recent, 21 rows": (
+                100 * scale,
+                three(
+                    ghosts.LIST_GHOSTS_RECENT,
+                    ghosts.list_ghosts_recent,
+                    conn.fetch,
+                    queries.recent,
+                    lambda i: recent,
+                    many=True,
+                ),
+            ),
+            "list by name, 101 rows": (
                 40 * scale,
-                {
-                    "raw asyncpg": lambda i: conn.fetch(
-                        ghosts.LIST_PUBLISHED_GHOSTS_RECENT, *page.values()
-                    ),
-                    "generated": lambda i: ghosts.list_published_ghosts_recent(conn, **page),
-                    "aiosql": lambda i: collect(queries.list_recent(conn, **page)),
-                },
+                three(
+                    ghosts.LIST_GHOSTS_BY_NAME,
+                    ghosts.list_ghosts_by_name,
+                    conn.fetch,
+                    queries.by_name,
+                    lambda i: by_name,
+                    many=True,
+                ),
+            ),
+            "full-text relevance": (
+                40 * scale,
+                three(
+                    ghosts.LIST_GHOSTS_BY_RELEVANCE,
+                    ghosts.list_ghosts_by_relevance,
+                    conn.fetch,
+                    queries.relevance,
+                    lambda i: relevance,
+                    many=True,
+                ),
             ),
             "insert ... returning": (
                 100 * scale,
-                {
-                    "raw asyncpg": lambda i: conn.fetchrow(
-                        ghosts.CREATE_GHOST, *insert_args().values()
-                    ),
-                    "generated": lambda i: ghosts.create_ghost(conn, **insert_args()),
-                    "aiosql": lambda i: queries.create_ghost(conn, **insert_args()),
-                },
+                three(
+                    ghosts.INSERT_GHOST,
+                    ghosts.insert_ghost,
+                    conn.fetchrow,
+                    queries.insert,
+                    lambda i: insert_args(),
+                    many=False,
+                ),
             ),
         }
         try:

@@ -149,31 +149,3 @@ WHERE
         FOR UPDATE SKIP LOCKED
     )
 RETURNING id, status, attempts;
-
--- name: GetJob :one
--- One job by id, with its status, attempts and last error.
-SELECT
-    id,
-    kind,
-    payload,
-    status,
-    priority,
-    attempts,
-    max_attempts,
-    run_at,
-    locked_at,
-    locked_by,
-    last_error,
-    created_at,
-    updated_at
-FROM jobs
-WHERE id = @id;
-
--- name: CountJobsByStatus :many
--- How many jobs there are in each status (for monitoring and benchmarks).
-SELECT
-    status,
-    count(*) AS "jobs!" -- noqa: RF05
-FROM jobs
-GROUP BY status
-ORDER BY status;

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime
 import os
 import signal
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -404,14 +403,14 @@ async def test_the_app_caches_rows_from_postgresql_and_forgets_not_found_on_crea
     async def load_ghost_json() -> bytes | None:
         nonlocal loads
         loads += 1
-        row = await ghosts.get_ghost_by_slug(db.primary, slug="cache-wraith")
+        row = await ghosts.get_ghost_detail(db.primary, slug="cache-wraith", include_drafts=False)
         return None if row is None else msgspec.json.encode(row)
 
     assert await cache.get_or_load(key, ttl=TTL_MEDIUM, load=load_ghost_json) is None
     assert await cache.get_or_load(key, ttl=TTL_MEDIUM, load=load_ghost_json) is None
     assert loads == 1
     async with transaction(db) as conn:
-        await ghosts.create_ghost(
+        await ghosts.insert_ghost(
             conn,
             slug="cache-wraith",
             name="Cache Wraith",
@@ -424,7 +423,6 @@ async def test_the_app_caches_rows_from_postgresql_and_forgets_not_found_on_crea
             characteristics=[],
             tags=[],
             status="published",
-            published_at=datetime.datetime.now(datetime.UTC),
             author_id=None,
         )
     assert await cache.invalidate(keys=[key])

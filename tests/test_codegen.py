@@ -283,6 +283,23 @@ async def test_iter_on_a_connection_opens_and_ends_its_own_transaction(
         await conn.close()
 
 
+async def test_iter_inside_a_transaction_sees_its_writes_and_leaves_it_open(
+    kinds: ModuleType, case_dsn: str
+) -> None:
+    pool = await create_pool(case_dsn, min_size=1, max_size=2)
+    try:
+        with pytest.raises(RuntimeError):
+            async with transaction(pool) as tx:
+                await kinds.create_author(tx, name="Uncommitted", email=None, kind="ghost")
+                names = [r.name async for r in kinds.iter_author_names(tx, prefetch=1)]
+                assert "Uncommitted" in names
+                assert tx.is_in_transaction()
+                raise RuntimeError("roll back")
+        assert "Uncommitted" not in [r.name async for r in kinds.iter_author_names(pool)]
+    finally:
+        await pool.close()
+
+
 # -- parameters -------------------------------------------------------------------------------
 
 
@@ -291,6 +308,8 @@ async def test_empty_array_parameter_matches_nothing(kinds: ModuleType, conn: An
     made = await kinds.create_haunting(conn, **_haunting_args(author_id=a.id))
     assert await kinds.hauntings_by_ids(conn, ids=[]) == []
     assert [r.id for r in await kinds.hauntings_by_ids(conn, ids=[made.id, 999])] == [made.id]
+    assert await kinds.authors_by_ids(conn, ids=[]) == []
+    assert [r.id for r in await kinds.authors_by_ids(conn, ids=[uuid.uuid4(), a.id])] == [a.id]
 
 
 def test_positional_parameters_are_named_from_context(kinds: ModuleType) -> None:
@@ -779,22 +798,20 @@ def test_mypy_rejects_a_wrongly_typed_argument(tmp_path: Path) -> None:
     snippet.write_text(
         textwrap.dedent(
             """\
-            import uuid
-
             from service.store.db import Executor
             from service.store.queries import ghosts
 
 
             async def ok(db: Executor) -> str | None:
-                row = await ghosts.get_ghost_by_slug(db, slug="grey-lady")
-                await ghosts.list_ghosts_by_ids(db, ids=[uuid.uuid4()])
+                row = await ghosts.get_ghost_detail(db, slug="grey-lady", include_drafts=False)
+                await ghosts.list_ghost_ids_by_slugs(db, slugs=["grey-lady"])
                 return None if row is None else row.name
 
 
             async def wrong(db: Executor) -> None:
-                await ghosts.get_ghost_by_slug(db, slug=42)
-                await ghosts.list_ghosts_by_ids(db, ids=["not-a-uuid"])
-                row = await ghosts.get_ghost_by_slug(db, slug="x")
+                await ghosts.get_ghost_detail(db, slug=42, include_drafts=False)
+                await ghosts.list_ghost_ids_by_slugs(db, slugs=[42])
+                row = await ghosts.get_ghost_detail(db, slug="x", include_drafts=False)
                 assert row is not None
                 row.name = "frozen"
                 print(row.origin.upper())
@@ -811,7 +828,7 @@ def test_mypy_rejects_a_wrongly_typed_argument(tmp_path: Path) -> None:
     out = result.stdout
     assert result.returncode == 1, out
     errors = [line for line in out.splitlines() if ": error:" in line]
-    assert [int(line.split(":")[1]) for line in errors] == [14, 15, 18, 19], out
-    assert 'Argument "slug" to "get_ghost_by_slug" has incompatible type "int"' in out
-    assert 'List item 0 has incompatible type "str"; expected "UUID"' in out
+    assert [int(line.split(":")[1]) for line in errors] == [12, 13, 16, 17], out
+    assert 'Argument "slug" to "get_ghost_detail" has incompatible type "int"' in out
+    assert 'List item 0 has incompatible type "int"; expected "str"' in out
     assert 'Item "None" of "str | None" has no attribute "upper"' in out

@@ -9,10 +9,12 @@ import os
 import signal
 import sys
 import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import asyncpg
+import msgspec
 import pytest
 
 from service.config import ROOT
@@ -43,14 +45,37 @@ async def eventually(check: Callable[[], Awaitable[bool]], what: str) -> None:
         await asyncio.sleep(0.05)
 
 
-async def job(db: asyncpg.Pool, job_id: Any) -> queries.GetJobRow:
-    row = await queries.get_job(db, id=job_id)
+class JobRow(msgspec.Struct, frozen=True):
+    """The columns of a jobs row these tests inspect (the service never reads one by id)."""
+
+    id: uuid.UUID
+    status: str
+    attempts: int
+    run_at: datetime.datetime
+    locked_at: datetime.datetime | None
+    locked_by: str | None
+    last_error: str | None
+    updated_at: datetime.datetime
+
+
+async def find_job(db: asyncpg.Pool, job_id: Any) -> JobRow | None:
+    row = await db.fetchrow(
+        "SELECT id, status, attempts, run_at, locked_at, locked_by, last_error, updated_at"
+        " FROM jobs WHERE id = $1",
+        job_id,
+    )
+    return None if row is None else JobRow(*row)
+
+
+async def job(db: asyncpg.Pool, job_id: Any) -> JobRow:
+    row = await find_job(db, job_id)
     assert row is not None
     return row
 
 
 async def status_counts(db: asyncpg.Pool) -> dict[str, int]:
-    return {row.status: row.jobs for row in await queries.count_jobs_by_status(db)}
+    rows = await db.fetch("SELECT status, count(*) FROM jobs GROUP BY status")
+    return {status: count for status, count in rows}
 
 
 def make_worker(dsn: str, handlers: dict[str, jobs.Handler], **options: Any) -> jobs.Worker:
@@ -291,7 +316,7 @@ async def test_enqueue_belongs_to_the_callers_transaction(
 
     async with transaction(pool) as tx:
         job_id = await jobs.enqueue(tx, "test.kept", {})
-        assert await queries.get_job(pool, id=job_id) is None  # invisible until commit
+        assert await find_job(pool, job_id) is None  # invisible until commit
     assert (await job(pool, job_id)).status == "queued"
 
     async def notified() -> bool:

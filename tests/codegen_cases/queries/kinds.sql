@@ -95,3 +95,11 @@ SELECT made.id FROM made;
 
 -- name: EchoJson :one
 SELECT @doc::jsonb AS doc, @doc::jsonb -> 'k' AS k;
+
+-- name: AuthorsByIds :many
+-- A uuid[] parameter, as the API passes lists of ids.
+SELECT a.id, a.name FROM authors AS a WHERE a.id = ANY(@ids::uuid[]) ORDER BY a.name;
+
+-- name: IterAuthorNames :iter
+-- A cursor over a table, which inside a transaction sees that transaction's writes.
+SELECT a.name FROM authors AS a ORDER BY a.name;
