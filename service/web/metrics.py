@@ -13,6 +13,8 @@ multiprocess mode (shared files under PROMETHEUS_MULTIPROC_DIR) is not wired in.
 from __future__ import annotations
 
 import asyncio
+import bisect
+import itertools
 import os
 import time
 from collections.abc import Iterable
@@ -23,12 +25,15 @@ from aiohttp import web
 from prometheus_client import (
     CollectorRegistry,
     Counter,
-    Gauge,
-    Histogram,
     PlatformCollector,
     ProcessCollector,
 )
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
@@ -55,6 +60,62 @@ BREAKER_STATES: Final = ("closed", "open", "half-open")
 routes = Routes(tag="operations")
 
 
+class RequestStats(Collector):
+    """Request counts and latencies in plain counters, turned into metrics only when scraped.
+
+    The middleware runs for every request, so recording is two dict lookups and a bisect, with
+    no registry label lookups and no locks (one event loop per process writes them).
+    """
+
+    def __init__(self) -> None:
+        self.in_progress = 0
+        self.counts: dict[tuple[str, str, int], int] = {}
+        # (method, route) -> [count per bucket (the last is +Inf), sum of seconds]
+        self.latencies: dict[tuple[str, str], tuple[list[int], list[float]]] = {}
+
+    def record(self, method: str, route: str, status: int, seconds: float) -> None:
+        """One answered request."""
+        key = (method, route, status)
+        self.counts[key] = self.counts.get(key, 0) + 1
+        latency = self.latencies.get((method, route))
+        if latency is None:
+            latency = self.latencies[(method, route)] = ([0] * (len(LATENCY_BUCKETS) + 1), [0.0])
+        latency[0][bisect.bisect_left(LATENCY_BUCKETS, seconds)] += 1
+        latency[1][0] += seconds
+
+    def describe(self) -> Iterable[Metric]:
+        """Nothing up front: the label sets appear as requests arrive."""
+        return []
+
+    def collect(self) -> Iterable[Metric]:
+        """The figures so far, as Prometheus metric families."""
+        requests = CounterMetricFamily(
+            "gp_http_requests",
+            "HTTP requests answered, by method, route pattern and status",
+            labels=["method", "route", "status"],
+        )
+        for (method, route, status), count in sorted(self.counts.items()):
+            requests.add_metric([method, route, str(status)], count)
+        yield requests
+        latency = HistogramMetricFamily(
+            "gp_http_request_duration_seconds",
+            "Time from a request reaching the app to its response being ready",
+            labels=["method", "route"],
+        )
+        bounds = [*(repr(float(b)) for b in LATENCY_BUCKETS), "+Inf"]
+        for (method, route), (counts, total) in sorted(self.latencies.items()):
+            cumulative = list(itertools.accumulate(counts))
+            latency.add_metric(
+                [method, route], list(zip(bounds, cumulative, strict=True)), sum_value=total[0]
+            )
+        yield latency
+        in_progress = GaugeMetricFamily(
+            "gp_http_requests_in_progress", "HTTP requests being handled"
+        )
+        in_progress.add_metric([], self.in_progress)
+        yield in_progress
+
+
 class Metrics:
     """The app's registry and the figures the middleware and quotas record."""
 
@@ -62,22 +123,8 @@ class Metrics:
         # The `_created` series would double every counter and histogram for no use here.
         prometheus_client.disable_created_metrics()  # type: ignore[no-untyped-call]
         self.registry = CollectorRegistry(auto_describe=True)
-        self.requests = Counter(
-            "gp_http_requests",
-            "HTTP requests answered, by method, route pattern and status",
-            ["method", "route", "status"],
-            registry=self.registry,
-        )
-        self.latency = Histogram(
-            "gp_http_request_duration_seconds",
-            "Time from a request reaching the app to its response being ready",
-            ["method", "route"],
-            buckets=LATENCY_BUCKETS,
-            registry=self.registry,
-        )
-        self.in_progress = Gauge(
-            "gp_http_requests_in_progress", "HTTP requests being handled", registry=self.registry
-        )
+        self.http = RequestStats()
+        self.registry.register(self.http)
         self.quota_rejections = Counter(
             "gp_quota_rejections",
             "Actions refused because the user's daily quota was used up",
@@ -225,9 +272,10 @@ async def metrics_middleware(request: web.Request, handler: Handler) -> web.Stre
     metrics = request.app.get(METRICS)
     if metrics is None:
         return await handler(request)
+    stats = metrics.http
     started = time.perf_counter()
     status = 500
-    metrics.in_progress.inc()
+    stats.in_progress += 1
     try:
         response = await handler(request)
         status = response.status
@@ -239,11 +287,9 @@ async def metrics_middleware(request: web.Request, handler: Handler) -> web.Stre
         status = 499  # the client went away before the answer was ready
         raise
     finally:
-        metrics.in_progress.dec()
+        stats.in_progress -= 1
         method = request.method if request.method in METHODS else "other"
-        route = route_label(request)
-        metrics.requests.labels(method, route, str(status)).inc()
-        metrics.latency.labels(method, route).observe(time.perf_counter() - started)
+        stats.record(method, route_label(request), status, time.perf_counter() - started)
 
 
 @routes.route("GET", "/metrics")
