@@ -39,7 +39,8 @@ import asyncpg
 
 from bench.bench_http import LoadSpec, Measured, process, run_load, wait_until_up
 from bench.scratch import scratch_postgres, scratch_redis
-from service.cache.engine import GHOSTS, Cache
+from service.cache.catalog import GHOSTS
+from service.cache.engine import Cache
 from service.config import Settings
 from service.dev import seed
 from service.dev.embedded import free_port

@@ -15,19 +15,10 @@ import pytest
 import redis.asyncio as redis
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from cachepeek import peek
 
-from service.cache.engine import (
-    CACHE,
-    TTL_DAY,
-    TTL_MEDIUM,
-    TTL_NEGATIVE,
-    TTL_SHORT,
-    Breaker,
-    Cache,
-    CacheKey,
-    Keys,
-    Loader,
-)
+from service.cache.catalog import TTL_DAY, TTL_MEDIUM, TTL_NEGATIVE, TTL_SHORT, Keys
+from service.cache.engine import CACHE, NOT_FOUND, Breaker, Cache, CacheKey, Loader
 from service.config import Settings
 from service.dev.embedded import EmbeddedRedis
 from service.store.db import DATABASE, transaction
@@ -230,7 +221,7 @@ async def test_invalidating_a_key_reloads_that_key_only(cache: Cache) -> None:
 @pytest.mark.parametrize("scope", ["key", "namespace"])
 @pytest.mark.parametrize("writer", ["same process", "other process"])
 async def test_a_read_started_before_a_write_cannot_store_the_old_value(
-    redis_url: str, scope: str, writer: str
+    redis_url: str, raw: redis.Redis, scope: str, writer: str
 ) -> None:
     table = Table(casper=1)
     loaded, proceed = asyncio.Event(), asyncio.Event()
@@ -268,7 +259,7 @@ async def test_a_read_started_before_a_write_cannot_store_the_old_value(
         after = await cache.get_or_load(CASPER, ttl=TTL_MEDIUM, load=table.loader("casper"))
         assert version(after) == 2
         assert cache.rejected_stores == 1
-        assert version(await other.get(CASPER)) == 2
+        assert version(await peek(raw, CASPER)) == 2
 
 
 # ---- stampedes -------------------------------------------------------------------------------
@@ -386,7 +377,7 @@ async def test_not_found_is_cached_briefly_and_cleared_when_the_row_is_created(
     assert await cache.get_or_load(CASPER, ttl=TTL_DAY, load=table.loader("casper")) is None
     assert table.loads == 1
     assert 0 < await raw.pttl(await entry_key(raw, CASPER)) <= TTL_NEGATIVE * 1000
-    assert await cache.get(CASPER) is None
+    assert await peek(raw, CASPER) == NOT_FOUND
     table.rows["casper"] = 1  # the create commits, then invalidates the key
     assert await cache.invalidate(keys=[CASPER])
     assert version(await cache.get_or_load(CASPER, ttl=TTL_DAY, load=table.loader("casper"))) == 1
@@ -586,7 +577,7 @@ async def skip_redis(cache: Cache, server: EmbeddedRedis) -> None:
     """Open the breaker of a cache made with CACHE_BREAKER_FAILURES=1 by one call to a hung
     Redis, so that what it misses next is never even sent (a hung Redis would run it late)."""
     with hung(server):
-        assert await cache.get(CASPER) is None
+        assert await cache.get_or_load(CASPER, ttl=TTL_SHORT, load=Table().loader("casper")) is None
     assert cache.breaker_state != "closed"
 
 
@@ -642,78 +633,3 @@ async def test_too_many_missed_invalidations_bump_every_namespace_in_use(
         await eventually(lambda: cache.pending_invalidations == 0)
         after = {ns: await generation(raw, ns) for ns in ("ghosts", "stories")}
         assert after == {ns: before[ns] + 1 for ns in before}
-
-
-# ---- helpers for other code ------------------------------------------------------------------
-
-
-async def test_helpers_read_and_write_entries(cache: Cache, raw: redis.Redis) -> None:
-    views = CacheKey.of("views", "casper")
-    assert await cache.get(CASPER) is None
-    assert await cache.set(CASPER, b'{"a":1}', ttl=TTL_SHORT)
-    assert await cache.get(CASPER) == b'{"a":1}'
-    assert await cache.exists(CASPER)
-    ttl = await cache.ttl(CASPER)
-    assert ttl is not None and 0 < ttl <= TTL_SHORT
-    assert await cache.expire(CASPER, TTL_DAY)
-    ttl = await cache.ttl(CASPER)
-    assert ttl is not None and TTL_SHORT < ttl <= TTL_DAY
-    assert await cache.delete(CASPER)
-    assert not await cache.exists(CASPER)
-    assert await cache.ttl(CASPER) is None
-    assert not await cache.expire(CASPER, TTL_SHORT)
-    assert await cache.incr(views, ttl=TTL_SHORT) == 1
-    assert await cache.incr(views, 5) == 6
-    assert await cache.decr(views, 2) == 4
-    ttl = await cache.ttl(views)
-    assert ttl is not None and 0 < ttl <= TTL_SHORT
-
-
-async def test_set_replaces_a_load_in_flight(cache: Cache) -> None:
-    started, gate = asyncio.Event(), asyncio.Event()
-
-    async def old_load() -> bytes | None:
-        started.set()
-        await gate.wait()
-        return b'{"old":true}'
-
-    read = asyncio.create_task(cache.get_or_load(CASPER, ttl=TTL_SHORT, load=old_load))
-    await started.wait()
-    assert await cache.set(CASPER, b'{"new":true}', ttl=TTL_SHORT)
-    gate.set()
-    await read
-    assert await cache.get(CASPER) == b'{"new":true}'
-
-
-async def test_deleting_a_namespace_scans_its_entries_of_every_generation(
-    cache: Cache, raw: redis.Redis
-) -> None:
-    table = Table(casper=1, slimer=1, bloody=1)
-    await cache.get_or_load(CASPER, ttl=TTL_SHORT, load=table.loader("casper"))
-    await cache.invalidate(namespaces=["ghosts"])  # casper's entry is now an old generation
-    slimer = Keys.ghost_by_slug("slimer")
-    await cache.get_or_load(slimer, ttl=TTL_SHORT, load=table.loader("slimer"))
-    story = Keys.story_by_slug("bloody")
-    await cache.get_or_load(story, ttl=TTL_SHORT, load=table.loader("bloody"))
-    assert await cache.delete_namespace("ghosts") == 2
-    assert [key async for key in raw.scan_iter(match="gp:v1:ghosts:*")] == []
-    assert await cache.exists(story)
-
-
-async def test_helpers_fail_open_while_redis_is_down(
-    redis_url: str, redis_server: EmbeddedRedis | None
-) -> None:
-    server = ours(redis_server)
-    async with opened(redis_url) as cache:
-        assert await cache.set(CASPER, b'{"a":1}', ttl=TTL_SHORT)
-        async with asyncio.timeout(NO_HANG), stopped(server):
-            assert await cache.get(CASPER) is None
-            assert await cache.set(CASPER, b'{"a":2}', ttl=TTL_SHORT) is False
-            assert await cache.exists(CASPER) is False
-            assert await cache.ttl(CASPER) is None
-            assert await cache.expire(CASPER, TTL_SHORT) is False
-            assert await cache.incr(CASPER) is None
-            assert await cache.decr(CASPER) is None
-            assert await cache.delete(CASPER) is False
-            assert await cache.delete_namespace("ghosts") == 0
-            assert cache.pending_invalidations == 2  # the failed set and delete, kept

@@ -1,5 +1,5 @@
 """Cached public reads over HTTP: hits, invalidation by every write, editors, stampedes,
-session revocation across processes, and Redis going away (service/handlers/cached.py)."""
+session revocation across processes, and Redis going away (service/cache/catalog.py)."""
 
 from __future__ import annotations
 
@@ -15,12 +15,15 @@ import pytest
 import redis.asyncio as redis
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from cachepeek import peek
 
 from service.app import create_app
-from service.cache.engine import CACHE, Cache, Keys
+from service.cache.catalog import Keys
+from service.cache.engine import CACHE, Cache
 from service.config import Settings
 from service.dev.embedded import EmbeddedRedis
 from service.domain.passwords import token_hash
+from service.store.redis import REDIS
 from service.web.auth import forget_sessions
 
 Client = TestClient[web.Request, web.Application]
@@ -584,7 +587,7 @@ async def test_a_cached_session_is_never_used_past_its_expiry(
         "UPDATE sessions SET expires_at = now() + interval '3 seconds' WHERE id = $1", session_id
     )
     assert (await client.get("/v1/me", headers=bearer(body["token"]))).status == 200
-    assert await client.app[CACHE].exists(Keys.session(token_hash(body["token"])))
+    assert await peek(client.app[REDIS], Keys.session(token_hash(body["token"])))
     ended = "SELECT expires_at <= now() FROM sessions WHERE id = $1"
     async with asyncio.timeout(NO_HANG):  # until PostgreSQL's clock says it has ended
         while True:

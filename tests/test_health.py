@@ -13,7 +13,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from service.app import create_app
-from service.cache.engine import CACHE, TTL_SHORT, CacheKey
+from service.cache.catalog import TTL_SHORT
+from service.cache.engine import CACHE, CacheKey
 from service.config import Settings
 from service.dev.embedded import EmbeddedRedis
 from service.dev.migrations import dbmate

@@ -1,6 +1,7 @@
 """Thin Redis cache: cache-aside JSON bodies that never outlive a finished write.
 
-How it works (DESIGN.md, "Cache contract"):
+Generic: callers bring their own namespaces, keys and TTLs (the app's are in
+service/cache/catalog.py). How it works:
 
 - Entries live at `gp:v1:<namespace>:g<generation>:<rest>`, where `gp:v1:gen:<namespace>`
   holds the namespace's generation: invalidating a whole namespace (lists, searches) is one
@@ -56,7 +57,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Final, Literal, TypeVar
+from typing import Final, Literal, TypeVar
 
 import redis.asyncio as redis
 from aiohttp import web
@@ -74,13 +75,8 @@ T = TypeVar("T")
 Loader = Callable[[], Awaitable[bytes | None]]
 BreakerState = Literal["closed", "open", "half-open"]
 
-# Time to live, in seconds, for every entry: pick one of these, never a literal.
-TTL_SHORT: Final = 5 * 60
-TTL_MEDIUM: Final = 30 * 60
-TTL_LONG: Final = 60 * 60
-TTL_DAY: Final = 24 * 60 * 60
-TTL_NEGATIVE: Final = 30
-
+# How long "not found" is cached when the caller does not say.
+NEGATIVE_TTL: Final = 30
 PREFIX: Final = "gp:v1"
 # Stored for "not found"; a JSON body never starts with a NUL byte, so it cannot be a body.
 NOT_FOUND: Final = b"\x00not-found"
@@ -95,7 +91,6 @@ NAMESPACE_PATTERN: Final = re.compile(r"[a-z][a-z0-9_-]{0,63}")
 RESERVED_NAMESPACES: Final = frozenset({"gen"})
 # Pending invalidation meaning "every namespace this process has used".
 EVERYTHING: Final = ("*", "")
-# What Redis being slow, down or refusing looks like; TimeoutError is an OSError.
 
 
 def check_namespace(namespace: str) -> str:
@@ -144,88 +139,6 @@ class CacheKey:
     def entry(self, generation: bytes) -> str:
         """The Redis key of this entry in `generation`."""
         return f"{self.prefix}{generation.decode()}{self.suffix}"
-
-
-# Namespaces of the cached reads (service/handlers/cached.py says which write drops which).
-GHOSTS: Final = "ghosts"
-STORIES: Final = "stories"
-GHOST_LISTS: Final = "ghost-lists"
-STORY_LISTS: Final = "story-lists"
-SEARCH: Final = "search"
-FLAGS: Final = "flags"
-SESSIONS: Final = "sessions"
-# Families of namespaces for pages whose keys cannot be listed (every cursor of a paged list):
-# an entity's pages go to one of SHARDS namespaces by its slug, so a write drops that one
-# namespace (1/SHARDS of the family) rather than the whole family. A fixed number, so slugs
-# that callers make up cannot create generation counters without end.
-GHOST_PAGES: Final = "ghost-pages"
-COMMENTS: Final = "comments"
-SHARDS: Final = 1024
-
-
-def shard(family: str, slug: str) -> str:
-    """The namespace of `family` that holds the pages of the entity or story at `slug`."""
-    digest = hashlib.blake2b(slug.encode(), digest_size=4).digest()
-    return check_namespace(f"{family}-{int.from_bytes(digest) % SHARDS:03x}")
-
-
-def shards(family: str) -> list[str]:
-    """Every namespace of `family`."""
-    return [f"{family}-{n:03x}" for n in range(SHARDS)]
-
-
-class Keys:
-    """Key builders for cached reads; add one next to each read a handler caches."""
-
-    @staticmethod
-    def ghost_by_slug(slug: str) -> CacheKey:
-        """A published entity's JSON by slug."""
-        return CacheKey.of(GHOSTS, "slug", slug)
-
-    @staticmethod
-    def story_by_slug(slug: str) -> CacheKey:
-        """A published story's JSON by slug."""
-        return CacheKey.of(STORIES, "slug", slug)
-
-    @staticmethod
-    def ghost_related(slug: str, limit: int, cursor: str | None) -> CacheKey:
-        """A page of the entities related to a published entity."""
-        return CacheKey.of(shard(GHOST_PAGES, slug), "related", slug, limit, cursor or "")
-
-    @staticmethod
-    def ghost_stories(slug: str, limit: int, cursor: str | None) -> CacheKey:
-        """A page of the published stories linking a published entity."""
-        return CacheKey.of(shard(GHOST_PAGES, slug), "stories", slug, limit, cursor or "")
-
-    @staticmethod
-    def ghost_list(query: str) -> CacheKey:
-        """A page of the public entity list; `query` is the canonical form of its parameters."""
-        return CacheKey.of(GHOST_LISTS, "list", query)
-
-    @staticmethod
-    def ghost_suggestions(prefix: str, limit: int) -> CacheKey:
-        """Autocomplete candidates for a prefix."""
-        return CacheKey.of(GHOST_LISTS, "suggest", limit, prefix)
-
-    @staticmethod
-    def story_list(query: str) -> CacheKey:
-        """A page of the public story list; `query` is the canonical form of its parameters."""
-        return CacheKey.of(STORY_LISTS, "list", query)
-
-    @staticmethod
-    def comments(slug: str, limit: int, cursor: str | None) -> CacheKey:
-        """A page of a published story's comment threads."""
-        return CacheKey.of(shard(COMMENTS, slug), slug, limit, cursor or "")
-
-    @staticmethod
-    def enabled_flags() -> CacheKey:
-        """The enabled feature flags."""
-        return CacheKey.of(FLAGS, "enabled")
-
-    @staticmethod
-    def session(token_hash: bytes) -> CacheKey:
-        """The live session (and its user) of a token, by the token's stored hash."""
-        return CacheKey.of(SESSIONS, token_hash.hex())
 
 
 # ---- Lua --------------------------------------------------------------------------------------
@@ -294,40 +207,6 @@ end
 return #KEYS
 """
 )
-
-# KEYS: generation. ARGV: prefix, suffix, body, ttl ms. Replaces the body and takes the lease
-# away from any load in flight, whose older body must not overwrite this one.
-PUT = (
-    _GENERATION
-    + """
-local entry = ARGV[1] .. generation(KEYS[1]) .. ARGV[2]
-redis.call('SET', entry, ARGV[3], 'PX', ARGV[4])
-redis.call('DEL', entry .. '#lease')
-return 1
-"""
-)
-
-# KEYS: generation. ARGV: prefix, suffix, command, its arguments after the key.
-ENTRY = (
-    _GENERATION
-    + """
-local entry = ARGV[1] .. generation(KEYS[1]) .. ARGV[2]
-return redis.call(ARGV[3], entry, unpack(ARGV, 4))
-"""
-)
-
-# KEYS: generation. ARGV: prefix, suffix, amount, ttl seconds or ''. The TTL is set when the
-# counter has none (it was just created), in the same step, so no counter lives forever.
-COUNTER = (
-    _GENERATION
-    + """
-local entry = ARGV[1] .. generation(KEYS[1]) .. ARGV[2]
-local n = redis.call('INCRBY', entry, ARGV[3])
-if ARGV[4] ~= '' and redis.call('TTL', entry) == -1 then redis.call('EXPIRE', entry, ARGV[4]) end
-return n
-"""
-)
-
 
 # ---- circuit breaker --------------------------------------------------------------------------
 
@@ -417,9 +296,6 @@ class Cache:
         self._store = client.register_script(STORE)
         self._release = client.register_script(RELEASE)
         self._invalidate = client.register_script(INVALIDATE)
-        self._put = client.register_script(PUT)
-        self._entry = client.register_script(ENTRY)
-        self._counter = client.register_script(COUNTER)
         self._flights: dict[CacheKey, asyncio.Task[tuple[bytes | None, bool]]] = {}
         # Invalidations Redis has not acknowledged: (namespace, rest or "") -> when queued.
         self._pending: dict[tuple[str, str], int] = {}
@@ -496,7 +372,7 @@ class Cache:
     # ---- cache-aside ----
 
     async def get_or_load(
-        self, key: CacheKey, *, ttl: int, load: Loader, negative_ttl: int = TTL_NEGATIVE
+        self, key: CacheKey, *, ttl: int, load: Loader, negative_ttl: int = NEGATIVE_TTL
     ) -> bytes | None:
         """The cached body for `key`, else `load()`'s, stored for `ttl` s (None: `negative_ttl`)."""
         if ttl <= 0 or negative_ttl <= 0:
@@ -720,105 +596,6 @@ class Cache:
         if self._breaker.succeeded():
             log.warning("cache: Redis reachable again")
         return result
-
-    # ---- helpers for other code: each fails open ----
-
-    async def _on_entry(self, key: CacheKey, command: str, *args: str | int) -> Any:
-        self._known.add(key.namespace)
-        return await self._redis(
-            partial(
-                self._entry,
-                keys=[generation_key(key.namespace)],
-                args=[key.prefix, key.suffix, command, *args],
-            )
-        )
-
-    async def get(self, key: CacheKey) -> bytes | None:
-        """The cached body; None when absent, cached as not found, or Redis is unreachable."""
-        try:
-            body = await self._on_entry(key, "GET")
-        except _Unavailable:
-            return None
-        return None if body is None or body == NOT_FOUND else bytes(body)
-
-    async def set(self, key: CacheKey, body: bytes, *, ttl: int) -> bool:
-        """Store `body` for `ttl` s over any load in flight; False when down (then invalidated)."""
-        if ttl <= 0:
-            raise ValueError("cache TTLs must be positive")
-        self._known.add(key.namespace)
-        call = partial(
-            self._put,
-            keys=[generation_key(key.namespace)],
-            args=[key.prefix, key.suffix, body, _ttl_ms(ttl)],
-        )
-        try:
-            await self._redis(call)
-        except _Unavailable:
-            # The entry may still hold an older body: make sure it goes when Redis is back.
-            self._remember([(key.namespace, key.rest)])
-            self._retry_later()
-            return False
-        return True
-
-    async def delete(self, *keys: CacheKey) -> bool:
-        """Drop entries (an invalidation: replayed if Redis misses it); False when queued."""
-        return await self.invalidate(keys=keys)
-
-    async def exists(self, key: CacheKey) -> bool:
-        """Whether the entry is cached (False when Redis is unreachable)."""
-        try:
-            return bool(await self._on_entry(key, "EXISTS") == 1)
-        except _Unavailable:
-            return False
-
-    async def ttl(self, key: CacheKey) -> int | None:
-        """Seconds the entry has left; None when absent or Redis is unreachable."""
-        try:
-            seconds = int(await self._on_entry(key, "TTL"))
-        except _Unavailable:
-            return None
-        return seconds if seconds >= 0 else None
-
-    async def expire(self, key: CacheKey, ttl: int) -> bool:
-        """Give the entry `ttl` s more to live; False when absent or Redis is unreachable."""
-        try:
-            return bool(await self._on_entry(key, "EXPIRE", ttl) == 1)
-        except _Unavailable:
-            return False
-
-    async def incr(self, key: CacheKey, amount: int = 1, *, ttl: int | None = None) -> int | None:
-        """Add to a counter (created with `ttl` s to live); None when Redis is unreachable."""
-        self._known.add(key.namespace)
-        call = partial(
-            self._counter,
-            keys=[generation_key(key.namespace)],
-            args=[key.prefix, key.suffix, amount, "" if ttl is None else ttl],
-        )
-        try:
-            return int(await self._redis(call))
-        except _Unavailable:
-            return None
-
-    async def decr(self, key: CacheKey, amount: int = 1, *, ttl: int | None = None) -> int | None:
-        """Subtract from a counter; None when Redis is unreachable."""
-        return await self.incr(key, -amount, ttl=ttl)
-
-    async def delete_namespace(self, namespace: str) -> int:
-        """Invalidate a namespace and delete its entries of every generation (SCAN, not KEYS)."""
-        await self.invalidate(namespaces=[namespace])
-        deleted = 0
-        cursor = 0
-        try:
-            while True:
-                cursor, found = await self._redis(
-                    partial(self._client.scan, cursor, match=f"{PREFIX}:{namespace}:*", count=500)
-                )
-                if found:
-                    deleted += int(await self._redis(partial(self._client.unlink, *found)))
-                if cursor == 0:
-                    return deleted
-        except _Unavailable:
-            return deleted
 
     # ---- lifetime ----
 

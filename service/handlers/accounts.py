@@ -11,7 +11,8 @@ import asyncpg
 import msgspec
 from aiohttp import web
 
-from service.cache.engine import CACHE, SESSIONS
+from service.cache.catalog import SESSIONS, author_renamed
+from service.cache.engine import CACHE
 from service.config import SETTINGS
 from service.domain.passwords import (
     MAX_PASSWORD_LENGTH,
@@ -46,7 +47,6 @@ from service.web.auth import (
     require_user,
     session_timeouts,
 )
-from service.web.cached import author_renamed
 from service.web.problems import Problem, problem_for
 from service.web.request import client_address
 
@@ -386,7 +386,7 @@ async def update_me(request: web.Request) -> web.Response:
     else:
         await forget_sessions(request.app[CACHE], [r.token_hash for r in live])
     if display_name is not None:
-        await author_renamed(request, user.id)
+        await author_renamed(request.app, user.id)
     return respond(request, _account(row), private=True)
 
 

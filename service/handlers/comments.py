@@ -15,7 +15,7 @@ from typing import Annotated
 import msgspec
 from aiohttp import web
 
-from service.cache.engine import TTL_MEDIUM, Keys
+from service.cache.catalog import TTL_MEDIUM, Keys, comments_written
 from service.store.db import DATABASE, Executor, writer
 from service.store.queries import comments as comment_queries
 from service.web.api import (
@@ -33,7 +33,7 @@ from service.web.api import (
     validation_problem,
 )
 from service.web.auth import CurrentUser, require_user
-from service.web.cached import comments_written, public
+from service.web.cached import public
 from service.web.problems import Problem
 
 routes = Routes(tag="comments")
@@ -208,7 +208,7 @@ async def create_comment(request: web.Request) -> web.Response:
         db, story_id=story.id, user_id=user.id, parent_id=body.parent_id, body=body.body
     )
     assert row is not None  # INSERT ... RETURNING always returns the row
-    await comments_written(request, story.id, [slug])
+    await comments_written(request.app, story.id, [slug])
     return respond(request, _comment(row), status=201, private=True)
 
 
@@ -231,7 +231,7 @@ async def edit_comment(request: web.Request) -> web.Response:
     )
     if row is None:  # deleted meanwhile
         raise not_found("comment")
-    await comments_written(request, comment.story_id)
+    await comments_written(request.app, comment.story_id)
     return respond(request, _comment(row), private=True)
 
 
@@ -243,5 +243,5 @@ async def delete_comment(request: web.Request) -> web.Response:
     deleted = await comment_queries.soft_delete_comment(request.app[DATABASE], id=comment.id)
     if not deleted:  # deleted meanwhile
         raise not_found("comment")
-    await comments_written(request, comment.story_id)
+    await comments_written(request.app, comment.story_id)
     return no_content()

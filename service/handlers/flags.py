@@ -11,7 +11,7 @@ from typing import Annotated
 import msgspec
 from aiohttp import web
 
-from service.cache.engine import TTL_SHORT, Keys
+from service.cache.catalog import TTL_SHORT, Keys
 from service.store.db import DATABASE
 from service.store.queries import feature_flags as flag_queries
 from service.web.api import Routes

@@ -10,7 +10,14 @@ from typing import Annotated, Literal
 import msgspec
 from aiohttp import web
 
-from service.cache.engine import TTL_MEDIUM, TTL_SHORT, Keys
+from service.cache.catalog import (
+    TTL_MEDIUM,
+    TTL_SHORT,
+    Keys,
+    Touched,
+    ghost_neighbours,
+    ghost_written,
+)
 from service.store.db import DATABASE, Executor, transaction
 from service.store.queries import ghosts as ghost_queries
 from service.store.queries import stories as story_queries
@@ -25,7 +32,7 @@ from service.web.api import (
     respond,
 )
 from service.web.auth import require_role
-from service.web.cached import Touched, digest, ghost_neighbours, ghost_written, public
+from service.web.cached import digest, public
 from service.web.content import (
     EDITORS,
     ListQuery,
@@ -378,7 +385,7 @@ async def get_ghost(request: web.Request) -> web.Response:
             raise not_found("ghost")
         return respond_content(request, detail, drafts=True)
     # Its counts change with every rollup of the statistics job, which drops nothing: they
-    # are at most TTL_SHORT old (service/handlers/cached.py).
+    # are at most TTL_SHORT old (service/cache/catalog.py).
     load = partial(ghost_detail, db.primary, slug, drafts=False)
     return await public(request, Keys.ghost_by_slug(slug), ttl=TTL_SHORT, load=load, what="ghost")
 
@@ -493,7 +500,7 @@ async def create_ghost(request: web.Request) -> web.Response:
         assert made is not None  # INSERT ... RETURNING always returns the row
         detail = await ghost_detail(conn, made.slug, drafts=True)
     # A "not found" cached for the slug goes too.
-    await ghost_written(request, made.id, [made.slug], Touched())
+    await ghost_written(request.app, made.id, [made.slug], Touched())
     return respond(
         request, detail, status=201, private=True, headers={"Location": f"/v1/ghosts/{made.slug}"}
     )
@@ -535,7 +542,7 @@ async def update_ghost(request: web.Request) -> web.Response:
         )
         assert edited is not None  # the row is locked by get_ghost_for_edit
         detail = await ghost_detail(conn, edited.slug, drafts=True)
-    await ghost_written(request, current.id, [slug, edited.slug], before)
+    await ghost_written(request.app, current.id, [slug, edited.slug], before)
     return respond(request, detail, private=True)
 
 
@@ -551,5 +558,5 @@ async def delete_ghost(request: web.Request) -> web.Response:
             raise not_found("ghost")
         before = await ghost_neighbours(conn, current.id)
         await ghost_queries.delete_ghost_by_slug(conn, slug=slug)
-    await ghost_written(request, current.id, [slug], before)
+    await ghost_written(request.app, current.id, [slug], before)
     return no_content()

@@ -9,7 +9,8 @@ from typing import Annotated, Final, Literal
 import msgspec
 from aiohttp import web
 
-from service.cache.engine import CACHE, TTL_SHORT, CacheKey
+from service.cache.catalog import TTL_SHORT, Keys
+from service.cache.engine import CACHE
 from service.store.db import DATABASE, reader
 from service.store.queries import statistics as statistics_queries
 from service.web.api import Routes, read_query, respond
@@ -94,7 +95,7 @@ async def get_trending(request: web.Request) -> web.Response:
         return msgspec.json.encode(Trending(query.window, query.kind, items))
 
     # The same for everyone and expensive over 30 days: computed at most once per TTL.
-    key = CacheKey.of("trending", query.window, query.kind, query.limit)
+    key = Keys.trending(query.window, query.kind, query.limit)
     body = await request.app[CACHE].get_or_load(key, ttl=TTL_SHORT, load=load)
     if body is None:  # load() always returns a body; None only stands for "not found"
         body = await load()

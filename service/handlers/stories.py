@@ -10,7 +10,14 @@ from typing import Annotated, Literal
 import msgspec
 from aiohttp import web
 
-from service.cache.engine import TTL_MEDIUM, TTL_SHORT, Keys
+from service.cache.catalog import (
+    TTL_MEDIUM,
+    TTL_SHORT,
+    Keys,
+    Touched,
+    story_neighbours,
+    story_written,
+)
 from service.store.db import DATABASE, Connection, Executor, transaction
 from service.store.queries import ghosts as ghost_queries
 from service.store.queries import stories as story_queries
@@ -25,7 +32,7 @@ from service.web.api import (
     respond,
 )
 from service.web.auth import require_role
-from service.web.cached import Touched, digest, public, story_neighbours, story_written
+from service.web.cached import digest, public
 from service.web.content import (
     EDITORS,
     ListQuery,
@@ -290,7 +297,7 @@ async def get_story(request: web.Request) -> web.Response:
             raise not_found("story")
         return respond_content(request, detail, drafts=True)
     # Its counts change with every rollup of the statistics job, which drops nothing: they
-    # are at most TTL_SHORT old (service/handlers/cached.py).
+    # are at most TTL_SHORT old (service/cache/catalog.py).
     load = partial(story_detail, db.primary, slug, drafts=False)
     return await public(request, Keys.story_by_slug(slug), ttl=TTL_SHORT, load=load, what="story")
 
@@ -348,7 +355,7 @@ async def create_story(request: web.Request) -> web.Response:
         await _link_ghosts(conn, made.id, body.ghosts)
         detail = await story_detail(conn, made.slug, drafts=True)
     # A "not found" cached for the slug goes too, and the pages of the entities it links.
-    await story_written(request, made.id, [made.slug], Touched())
+    await story_written(request.app, made.id, [made.slug], Touched())
     return respond(
         request, detail, status=201, private=True, headers={"Location": f"/v1/stories/{made.slug}"}
     )
@@ -389,7 +396,7 @@ async def update_story(request: web.Request) -> web.Response:
         if not isinstance(patch.ghosts, msgspec.UnsetType):
             await _link_ghosts(conn, current.id, patch.ghosts)
         detail = await story_detail(conn, edited.slug, drafts=True)
-    await story_written(request, current.id, [slug, edited.slug], before)
+    await story_written(request.app, current.id, [slug, edited.slug], before)
     return respond(request, detail, private=True)
 
 
@@ -406,5 +413,5 @@ async def delete_story(request: web.Request) -> web.Response:
             raise not_found("story")
         before = await story_neighbours(conn, current.id)
         await story_queries.delete_story_by_slug(conn, slug=slug)
-    await story_written(request, current.id, [slug], before)
+    await story_written(request.app, current.id, [slug], before)
     return no_content()

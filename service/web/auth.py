@@ -33,7 +33,8 @@ from typing import Final, Literal
 import msgspec
 from aiohttp import web
 
-from service.cache.engine import CACHE, Cache, CacheKey, Keys, Loader
+from service.cache.catalog import Keys
+from service.cache.engine import CACHE, Cache, CacheKey, Loader
 from service.config import SETTINGS
 from service.domain.passwords import token_hash
 from service.store.db import DATABASE, writer
