@@ -157,13 +157,9 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         workers=workers,
     )
     _check_port_free(settings.host, settings.port)
-    print(
-        f"serving on http://{settings.host}:{settings.port} ({workers} worker(s)) "
-        "and running 1 job worker",
-        file=sys.stderr,
-    )
     # The job worker is a process of its own beside the web workers; Ctrl-C reaches it through
-    # the process group, and it is sent SIGTERM (then killed) once serving has ended.
+    # the process group, and it is sent SIGTERM (then killed) once serving has ended. Both are
+    # recorded under DATA_DIR/run for `make stop`.
     job_worker = multiprocessing.get_context("spawn").Process(
         target=jobs.main, args=(settings,), name="job-worker"
     )
@@ -171,6 +167,11 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         job_worker.start()
         try:
             with servers.recorded(settings, "jobs", job_worker.pid):
+                print(
+                    f"serving on http://{settings.host}:{settings.port} ({workers} worker(s)) "
+                    "and running 1 job worker",
+                    file=sys.stderr,
+                )
                 return runner.serve_workers(settings)
         finally:
             job_worker.terminate()
