@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
-from apicheck import bearer, register
+from apicheck import SignedIn, bearer, sign_up
 
 Client = TestClient[web.Request, web.Application]
 
@@ -42,19 +42,12 @@ async def story(conn: asyncpg.Connection) -> None:
 
 @pytest.fixture
 async def alice(client: Client, story: None) -> str:
-    return await register(client, "alice")
+    return (await sign_up(client, "alice")).token
 
 
 @pytest.fixture
 async def bob(client: Client, story: None) -> str:
-    return await register(client, "bob")
-
-
-@pytest.fixture
-async def admin(client: Client, conn: asyncpg.Connection, story: None) -> str:
-    token = await register(client, "moderator")
-    await conn.execute("UPDATE users SET role = 'admin' WHERE username = 'moderator'")
-    return token
+    return (await sign_up(client, "bob")).token
 
 
 async def post(
@@ -231,7 +224,7 @@ async def test_the_author_edits_a_comment(client: Client, alice: str) -> None:
 
 @pytest.mark.parametrize("method", ["PATCH", "DELETE"])
 async def test_others_may_not_change_a_comment_but_an_admin_may(
-    client: Client, alice: str, bob: str, admin: str, method: str
+    client: Client, alice: str, bob: str, admin: SignedIn, method: str
 ) -> None:
     comment_id = await comment(client, alice, "mine")
     path = f"/v1/comments/{comment_id}"
@@ -241,7 +234,7 @@ async def test_others_may_not_change_a_comment_but_an_admin_may(
     assert response.status == 403, await response.json()
     assert outline((await threads(client))["items"]) == [("mine", [])]
 
-    response = await client.request(method, path, json=body, headers=bearer(admin))
+    response = await client.request(method, path, json=body, headers=admin.headers)
     assert response.status == (200 if method == "PATCH" else 204)
     [thread] = (await threads(client))["items"]
     if method == "PATCH":

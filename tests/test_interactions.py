@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
-from apicheck import bearer, register
+from apicheck import bearer, sign_up
 
 Client = TestClient[web.Request, web.Application]
 
@@ -81,7 +81,7 @@ async def test_anyone_may_view_or_share(
 async def test_a_signed_in_view_is_recorded_as_theirs(
     client: Client, conn: asyncpg.Connection
 ) -> None:
-    token = await register(client, "alice")
+    token = (await sign_up(client, "alice")).token
     status, _ = await interact(
         client, bearer(token), kind="view", content_type="story", slug="the-night-train"
     )
@@ -103,7 +103,7 @@ async def test_liking_needs_a_live_session(
 
 @pytest.mark.usefixtures("content")
 async def test_a_like_counts_once_per_user(client: Client, conn: asyncpg.Connection) -> None:
-    alice, bob = await register(client, "alice"), await register(client, "bob")
+    alice, bob = (await sign_up(client, "alice")).token, (await sign_up(client, "bob")).token
     like = {"kind": "like", "content_type": "ghost", "slug": "black-shuck"}
     status, first = await interact(client, bearer(alice), **like)
     assert status == 201, first
@@ -120,7 +120,7 @@ async def test_a_like_counts_once_per_user(client: Client, conn: asyncpg.Connect
 
 @pytest.mark.usefixtures("content")
 async def test_simultaneous_likes_record_one(client: Client, conn: asyncpg.Connection) -> None:
-    alice = await register(client, "alice")
+    alice = (await sign_up(client, "alice")).token
     like = {"kind": "like", "content_type": "story", "slug": "the-night-train"}
     results = await asyncio.gather(*(interact(client, bearer(alice), **like) for _ in range(30)))
     assert sorted(status for status, _ in results) == [200] * 29 + [201]
@@ -142,7 +142,7 @@ async def test_simultaneous_likes_record_one(client: Client, conn: asyncpg.Conne
 async def test_interacting_with_missing_or_draft_content_is_404(
     client: Client, conn: asyncpg.Connection, kind: str, content_type: str, slug: str
 ) -> None:
-    token = await register(client, "alice")
+    token = (await sign_up(client, "alice")).token
     status, problem = await interact(
         client, bearer(token), kind=kind, content_type=content_type, slug=slug
     )

@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
-from apicheck import bearer, register
+from apicheck import bearer, sign_up
 
 Client = TestClient[web.Request, web.Application]
 
@@ -67,12 +67,12 @@ async def pages(client: Client, path: str, token: str, limit: int) -> list[list[
 
 @pytest.fixture
 async def alice(client: Client) -> str:
-    return await register(client, "alice")
+    return (await sign_up(client, "alice")).token
 
 
 @pytest.fixture
 async def bob(client: Client) -> str:
-    return await register(client, "bob")
+    return (await sign_up(client, "bob")).token
 
 
 # ---- signed in only -----------------------------------------------------------------------------

@@ -5,21 +5,20 @@ from __future__ import annotations
 import asyncio
 import datetime
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from apicheck import bearer, run_due_jobs, sign_up
 
 from service.domain import recommendations as recommend
 from service.jobs import queue as jobs
-from service.store.db import Connection, init_connection
+from service.store.db import Connection
 
 Client = TestClient[web.Request, web.Application]
 
-PASSWORD = "correct horse battery staple"
 PATH = "/v1/me/recommendations"
 
 # slug: (entity type, danger level, tags); all published.
@@ -40,30 +39,8 @@ STORIES = {
 PUBLISHED = set(GHOSTS) | set(STORIES)
 
 
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 def title(slug: str) -> str:
     return slug.replace("-", " ").title()
-
-
-async def register(client: Client, username: str) -> str:
-    """A new reader through the API; their session token (the cookie jar is left empty)."""
-    response = await client.post(
-        "/v1/auth/register",
-        json={
-            "email": f"{username}@example.org",
-            "username": username,
-            "password": PASSWORD,
-            "display_name": username.title(),
-        },
-    )
-    body: dict[str, Any] = await response.json()
-    assert response.status == 201, body
-    client.session.cookie_jar.clear()
-    token: str = body["token"]
-    return token
 
 
 @pytest.fixture
@@ -94,34 +71,6 @@ async def content(conn: asyncpg.Connection) -> None:
     await conn.execute(
         "INSERT INTO stories (slug, title, tags) VALUES ('draft-story', 'Draft', '{river}')"
     )
-
-
-@pytest.fixture
-async def wconn(migrated_dsn: str) -> AsyncIterator[Connection]:
-    """A connection set up as a worker's, for driving a worker step by step."""
-    connection = await asyncpg.connect(migrated_dsn)
-    await init_connection(connection)
-    try:
-        yield connection
-    finally:
-        await connection.close()
-
-
-@pytest.fixture
-def worker(migrated_dsn: str) -> jobs.Worker:
-    """A worker with the registered handlers, as `python -m service worker` has them."""
-    jobs.load_handlers()
-    return jobs.Worker(migrated_dsn, poll_interval=0.1, retry_jitter=0.0)
-
-
-async def run_due_jobs(worker: jobs.Worker, wconn: Connection, pool: asyncpg.Pool) -> None:
-    """Run queued jobs (refreshes, rollups and their follow-ups) until none is left."""
-    while await pool.fetchval("SELECT count(*) FROM jobs WHERE status = 'queued'"):
-        await pool.execute("UPDATE jobs SET run_at = now() WHERE status = 'queued'")
-        while await worker.run_next(wconn):
-            pass
-    failed = await pool.fetch("SELECT kind, last_error FROM jobs WHERE status <> 'succeeded'")
-    assert failed == [], failed
 
 
 async def recommendations(
@@ -181,7 +130,7 @@ async def test_a_new_user_gets_popular_content_on_the_first_call(
         "INSERT INTO content_statistics (ghost_entity_id, view_count)"
         " SELECT id, 10 FROM ghost_entities WHERE slug = 'black-shuck'"
     )
-    token = await register(client, "newcomer")
+    token = (await sign_up(client, "newcomer")).token
     items, body = await recommendations(client, token)
     # Computed at once, without waiting for a worker: every published item, nothing else.
     assert {item["slug"] for item in items} == PUBLISHED
@@ -203,7 +152,7 @@ async def test_a_new_user_gets_popular_content_on_the_first_call(
 async def test_a_new_user_with_favourite_types_gets_popular_ones_of_those_first(
     client: Client,
 ) -> None:
-    token = await register(client, "newcomer")
+    token = (await sign_up(client, "newcomer")).token
     await prefer(client, token, favorite_entity_types=["poltergeist"])
     items, _ = await recommendations(client, token)
     first = items[:2]
@@ -214,7 +163,7 @@ async def test_a_new_user_with_favourite_types_gets_popular_ones_of_those_first(
 
 @pytest.mark.usefixtures("content")
 async def test_the_danger_range_of_the_profile_is_respected(client: Client) -> None:
-    token = await register(client, "cautious")
+    token = (await sign_up(client, "cautious")).token
     await prefer(client, token, max_danger=2, favorite_tags=["haunted-house"])
     items, _ = await recommendations(client, token)
     ghosts = {item["slug"] for item in items if item["content_type"] == "ghost"}
@@ -234,7 +183,7 @@ async def test_the_danger_range_of_the_profile_is_respected(client: Client) -> N
 async def test_tag_affinity_recommends_what_shares_tags_with_what_you_read(
     client: Client,
 ) -> None:
-    token = await register(client, "reader")
+    token = (await sign_up(client, "reader")).token
     await finish(client, token, "the-night-train")  # railway, victorian
     items, _ = await recommendations(client, token)
     lady = by_slug(items)["grey-lady"]  # victorian
@@ -247,7 +196,7 @@ async def test_tag_affinity_recommends_what_shares_tags_with_what_you_read(
 async def test_people_who_bookmarked_or_finished_what_you_did_suggest_the_rest(
     client: Client, pool: asyncpg.Pool, worker: jobs.Worker, wconn: Connection
 ) -> None:
-    peers = [await register(client, f"peer_{n}") for n in range(2)]
+    peers = [(await sign_up(client, f"peer_{n}")).token for n in range(2)]
     for token in peers:
         await bookmark(client, token, "ghost", "black-shuck")
         await finish(client, token, "river-song")
@@ -258,7 +207,7 @@ async def test_people_who_bookmarked_or_finished_what_you_did_suggest_the_rest(
         "/v1/interactions",
         {"kind": "like", "content_type": "story", "slug": "moor-walk"},
     )
-    token = await register(client, "reader")
+    token = (await sign_up(client, "reader")).token
     await bookmark(client, token, "ghost", "black-shuck")  # moors, hound
     items, _ = await recommendations(client, token)
     found = by_slug(items)
@@ -290,7 +239,7 @@ async def test_people_who_bookmarked_or_finished_what_you_did_suggest_the_rest(
 async def test_seen_started_and_bookmarked_content_is_left_out(
     client: Client, pool: asyncpg.Pool, worker: jobs.Worker, wconn: Connection
 ) -> None:
-    token = await register(client, "reader")
+    token = (await sign_up(client, "reader")).token
     items, _ = await recommendations(client, token)
     assert {item["slug"] for item in items} == PUBLISHED
     await finish(client, token, "the-knock")
@@ -327,7 +276,7 @@ async def test_seen_started_and_bookmarked_content_is_left_out(
 async def test_dismissed_content_never_comes_back(
     client: Client, pool: asyncpg.Pool, worker: jobs.Worker, wconn: Connection
 ) -> None:
-    token = await register(client, "reader")
+    token = (await sign_up(client, "reader")).token
     items, _ = await recommendations(client, token)
     dismissed, unhelpful, helpful = items[0], items[1], items[2]
 
@@ -366,7 +315,7 @@ async def test_dismissed_content_never_comes_back(
 async def test_changing_feedback_answers_200_and_keeps_one_row(
     client: Client, pool: asyncpg.Pool
 ) -> None:
-    token = await register(client, "reader")
+    token = (await sign_up(client, "reader")).token
     items, _ = await recommendations(client, token)
     first, _ = await feedback(client, token, items[0]["id"], "helpful")
     again, body = await feedback(client, token, items[0]["id"], "dismissed")
@@ -383,7 +332,7 @@ async def test_changing_feedback_answers_200_and_keeps_one_row(
 async def test_feedback_on_someone_elses_or_no_recommendation_is_404(
     client: Client, pool: asyncpg.Pool
 ) -> None:
-    alice, bob = await register(client, "alice"), await register(client, "bob")
+    alice, bob = (await sign_up(client, "alice")).token, (await sign_up(client, "bob")).token
     items, _ = await recommendations(client, alice)
     for recommendation_id in (items[0]["id"], str(uuid.uuid4()), "not-a-uuid"):
         status, problem = await feedback(client, bob, recommendation_id, "dismissed")
@@ -413,7 +362,7 @@ async def test_recommendations_need_a_signed_in_user(
     [{"feedback": "love-it"}, {}, {"feedback": "helpful", "note": "great"}],
 )
 async def test_feedback_body_is_validated(client: Client, body: dict[str, str]) -> None:
-    token = await register(client, "reader")
+    token = (await sign_up(client, "reader")).token
     items, _ = await recommendations(client, token)
     response = await client.post(
         f"{PATH}/{items[0]['id']}/feedback", json=body, headers=bearer(token)
@@ -423,7 +372,7 @@ async def test_feedback_body_is_validated(client: Client, body: dict[str, str]) 
 
 @pytest.mark.usefixtures("content")
 async def test_recommendations_are_paged_best_first(client: Client) -> None:
-    token = await register(client, "reader")
+    token = (await sign_up(client, "reader")).token
     everything, _ = await recommendations(client, token)
     seen: list[dict[str, Any]] = []
     cursor: str | None = None
@@ -445,7 +394,7 @@ async def test_recommendations_are_paged_best_first(client: Client) -> None:
 async def test_an_expired_list_is_served_while_one_refresh_is_queued(
     client: Client, pool: asyncpg.Pool, worker: jobs.Worker, wconn: Connection
 ) -> None:
-    token = await register(client, "reader")
+    token = (await sign_up(client, "reader")).token
     items, _ = await recommendations(client, token)
     await pool.execute("UPDATE recommendations SET expires_at = now() - interval '1 hour'")
     served = await asyncio.gather(*(recommendations(client, token) for _ in range(5)))
@@ -481,7 +430,7 @@ async def test_refresh_handlers_are_registered_and_reject_a_bad_payload(
 async def test_with_nothing_left_to_recommend_the_list_is_empty(
     client: Client, pool: asyncpg.Pool
 ) -> None:
-    token = await register(client, "completist")
+    token = (await sign_up(client, "completist")).token
     items, _ = await recommendations(client, token)
     for item in items:
         status, _ = await feedback(client, token, item["id"], "dismissed")

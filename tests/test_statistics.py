@@ -5,46 +5,24 @@ from __future__ import annotations
 import asyncio
 import datetime
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from apicheck import bearer, run_due_jobs, sign_up
 
 from service.domain import statistics
 from service.jobs import queue as jobs
-from service.store.db import Connection, init_connection
+from service.store.db import Connection
 
 Client = TestClient[web.Request, web.Application]
 
-PASSWORD = "correct horse battery staple"
 COUNTERS = ("view", "like", "share", "read", "bookmark", "comment")
 # Generous bound that only catches hangs; nothing here measures speed.
 NO_HANG = 60.0
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-async def register(client: Client, username: str) -> str:
-    """A new reader through the API; their session token (the cookie jar is left empty)."""
-    response = await client.post(
-        "/v1/auth/register",
-        json={
-            "email": f"{username}@example.org",
-            "username": username,
-            "password": PASSWORD,
-            "display_name": username.title(),
-        },
-    )
-    body: dict[str, Any] = await response.json()
-    assert response.status == 201, body
-    client.session.cookie_jar.clear()
-    token: str = body["token"]
-    return token
 
 
 async def add_ghost(
@@ -81,37 +59,6 @@ async def content(conn: asyncpg.Connection) -> None:
     """A published entity and story."""
     await add_ghost(conn, "black-shuck")
     await add_story(conn, "the-night-train")
-
-
-@pytest.fixture
-async def wconn(migrated_dsn: str) -> AsyncIterator[Connection]:
-    """A connection set up as a worker's, for driving a worker step by step."""
-    connection = await asyncpg.connect(migrated_dsn)
-    await init_connection(connection)
-    try:
-        yield connection
-    finally:
-        await connection.close()
-
-
-@pytest.fixture
-def worker(migrated_dsn: str) -> jobs.Worker:
-    """A worker with the registered handlers, as `python -m service worker` has them."""
-    jobs.load_handlers()
-    return jobs.Worker(migrated_dsn, poll_interval=0.1, retry_jitter=0.0)
-
-
-async def run_due_jobs(worker: jobs.Worker, wconn: Connection, pool: asyncpg.Pool) -> int:
-    """Run queued jobs until none is left, follow-ups included; how many ran."""
-    ran = 0
-    while await pool.fetchval("SELECT count(*) FROM jobs WHERE status = 'queued'"):
-        # Follow-ups are queued a little in the future: make them due instead of waiting.
-        await pool.execute("UPDATE jobs SET run_at = now() WHERE status = 'queued'")
-        while await worker.run_next(wconn):
-            ran += 1
-    failed = await pool.fetch("SELECT kind, last_error FROM jobs WHERE status <> 'succeeded'")
-    assert failed == [], failed
-    return ran
 
 
 async def counters(pool: asyncpg.Pool, slug: str) -> dict[str, int]:
@@ -177,7 +124,7 @@ async def eventually(check: Callable[[], Awaitable[bool]], what: str) -> None:
 async def test_parallel_interactions_lose_no_increment(
     client: Client, pool: asyncpg.Pool, worker: jobs.Worker, wconn: Connection
 ) -> None:
-    tokens = [await register(client, f"reader_{n}") for n in range(8)]
+    tokens = [(await sign_up(client, f"reader_{n}")).token for n in range(8)]
     posts: list[Awaitable[int]] = []
     for _ in range(60):
         posts.append(interact(client, kind="view", content_type="ghost", slug="black-shuck"))
@@ -252,7 +199,7 @@ async def test_rollups_running_during_the_writes_count_everything_once(
 async def test_bookmarks_comments_and_finished_reads_are_counted(
     client: Client, pool: asyncpg.Pool, worker: jobs.Worker, wconn: Connection
 ) -> None:
-    alice, bob = await register(client, "alice"), await register(client, "bob")
+    alice, bob = (await sign_up(client, "alice")).token, (await sign_up(client, "bob")).token
     bookmarks = []
     for token in (alice, bob):
         for content_type, slug in (("ghost", "black-shuck"), ("story", "the-night-train")):
