@@ -31,10 +31,9 @@ from service.web.api import (
     read_query,
     respond,
 )
-from service.web.auth import require_role
+from service.web.auth import EDITOR_ROLES, require_role
 from service.web.cached import digest, public
 from service.web.content import (
-    EDITORS,
     ListQuery,
     NamePosition,
     RecentPosition,
@@ -479,7 +478,7 @@ async def _stories_page(
 )
 async def create_ghost(request: web.Request) -> web.Response:
     """Create an entity (editors and admins); published ones get published_at now."""
-    user = await require_role(request, *EDITORS)
+    user = await require_role(request, *EDITOR_ROLES)
     body = await read_body(request, GhostCreate)
     async with transaction(request.app[DATABASE]) as conn:
         made = await ghost_queries.insert_ghost(
@@ -517,7 +516,7 @@ async def create_ghost(request: web.Request) -> web.Response:
 )
 async def update_ghost(request: web.Request) -> web.Response:
     """Change some of an entity's fields (editors and admins); the slug too."""
-    await require_role(request, *EDITORS)
+    await require_role(request, *EDITOR_ROLES)
     slug = slug_param(request, "ghost")
     patch = await read_body(request, GhostPatch)
     async with transaction(request.app[DATABASE]) as conn:
@@ -549,7 +548,7 @@ async def update_ghost(request: web.Request) -> web.Response:
 @routes.route("DELETE", "/v1/ghosts/{slug}", status=204, errors=[403, 404], auth=True, private=True)
 async def delete_ghost(request: web.Request) -> web.Response:
     """Delete an entity with its links, relations and counters (editors and admins)."""
-    await require_role(request, *EDITORS)
+    await require_role(request, *EDITOR_ROLES)
     slug = slug_param(request, "ghost")
     async with transaction(request.app[DATABASE]) as conn:
         # Locked, so no story can link it while its neighbours are read and it goes.

@@ -31,10 +31,9 @@ from service.web.api import (
     read_query,
     respond,
 )
-from service.web.auth import require_role
+from service.web.auth import EDITOR_ROLES, require_role
 from service.web.cached import digest, public
 from service.web.content import (
-    EDITORS,
     ListQuery,
     RecentPosition,
     RelevancePosition,
@@ -337,7 +336,7 @@ async def _link_ghosts(conn: Connection, story_id: uuid.UUID, links: list[GhostL
 )
 async def create_story(request: web.Request) -> web.Response:
     """Create a story and link its entities in one transaction (editors and admins)."""
-    user = await require_role(request, *EDITORS)
+    user = await require_role(request, *EDITOR_ROLES)
     body = await read_body(request, StoryCreate)
     async with transaction(request.app[DATABASE]) as conn:
         made = await story_queries.insert_story(
@@ -372,7 +371,7 @@ async def create_story(request: web.Request) -> web.Response:
 )
 async def update_story(request: web.Request) -> web.Response:
     """Change some of a story's fields and, given `ghosts`, its links (editors and admins)."""
-    await require_role(request, *EDITORS)
+    await require_role(request, *EDITOR_ROLES)
     slug = slug_param(request, "story")
     patch = await read_body(request, StoryPatch)
     async with transaction(request.app[DATABASE]) as conn:
@@ -405,7 +404,7 @@ async def update_story(request: web.Request) -> web.Response:
 )
 async def delete_story(request: web.Request) -> web.Response:
     """Delete a story with its links, comments and counters (editors and admins)."""
-    await require_role(request, *EDITORS)
+    await require_role(request, *EDITOR_ROLES)
     slug = slug_param(request, "story")
     async with transaction(request.app[DATABASE]) as conn:
         current = await story_queries.get_story_for_edit(conn, slug=slug)

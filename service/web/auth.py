@@ -44,7 +44,8 @@ from service.web.problems import Problem
 log = logging.getLogger("service.web.auth")
 
 SESSION_COOKIE = "gp_session"
-EDITOR_ROLES = frozenset({"editor", "admin"})
+# Who may write content and see drafts; `require_role(request, *EDITOR_ROLES)` and can_edit.
+EDITOR_ROLES: Final = ("editor", "admin")
 # Seconds a session lookup stays in the cache: the bound on how late a change made in SQL
 # (revoked_at, expiries, role, tier) is seen. Changes through the API are seen at once.
 SESSION_CACHE_TTL: Final = 60

@@ -26,9 +26,6 @@ from service.web.problems import Problem
 T = TypeVar("T")
 R = TypeVar("R")
 
-# Who may write content and see drafts (auth.can_edit agrees).
-EDITORS = ("editor", "admin")
-
 # The same patterns as the ghost_entities / stories CHECK constraints, so bad input is a 422.
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 _SLUG = re.compile(SLUG_PATTERN)
