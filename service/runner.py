@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import multiprocessing
 import os
@@ -10,11 +11,53 @@ import sys
 from types import FrameType
 
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 
 from service.app import create_app
 from service.config import Settings
+from service.web.request import REQUEST_ID_HEADER
 
-ACCESS_LOG_FORMAT = '%a "%r" %s %b %Tfs request_id=%{X-Request-ID}o'
+
+class AccessLogger(AbstractAccessLogger):
+    """One line per request: client, request line, status, bytes, seconds and request id.
+
+    aiohttp's configurable logger interprets its format for every request; this one is a
+    single %-format, filled only when the line is written.
+    """
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        """Write the line for one answered request."""
+        self.logger.info(
+            '%s "%s %s HTTP/%d.%d" %d %d %.6fs request_id=%s',
+            request.remote,
+            request.method,
+            request.path_qs,
+            request.version.major,
+            request.version.minor,
+            response.status,
+            response.body_length,
+            time,
+            response.headers.get(REQUEST_ID_HEADER, "-"),
+        )
+
+    @property
+    def enabled(self) -> bool:
+        """Whether a line would be written at all (the logger's level allows INFO)."""
+        return self.logger.isEnabledFor(logging.INFO)
+
+
+def event_loop(settings: Settings) -> asyncio.AbstractEventLoop:
+    """uvloop's loop when UVLOOP is on and it is installed, else asyncio's default."""
+    if settings.uvloop:
+        try:
+            import uvloop
+        except ImportError:
+            logging.getLogger("service.runner").info(
+                "uvloop is not installed: using asyncio's loop"
+            )
+        else:
+            return uvloop.new_event_loop()
+    return asyncio.new_event_loop()
 
 
 def serve(settings: Settings, *, reuse_port: bool = False) -> None:
@@ -28,7 +71,9 @@ def serve(settings: Settings, *, reuse_port: bool = False) -> None:
         port=settings.port,
         reuse_port=reuse_port,
         shutdown_timeout=settings.shutdown_timeout,
-        access_log_format=ACCESS_LOG_FORMAT,
+        access_log=logging.getLogger("aiohttp.access") if settings.access_log else None,
+        access_log_class=AccessLogger,
+        loop=event_loop(settings),
         print=lambda message: print(message, file=sys.stderr),
     )
 

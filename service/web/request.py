@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeAlias
@@ -18,6 +19,10 @@ REQUEST_ID = web.RequestKey("request_id", str)
 # The reverse proxies whose X-Forwarded-For is believed (TRUSTED_PROXIES).
 TRUSTED_PROXIES = web.AppKey("trusted_proxies", tuple[Network, ...])
 REQUEST_ID_HEADER = "X-Request-ID"
+# Generated request ids are this process's random prefix and a counter: unique across
+# processes and restarts (64 random bits) and within the process, at the cost of an increment.
+_ID_PREFIX = secrets.token_hex(8)
+_ID_COUNTER = itertools.count(1)
 
 
 @web.middleware
@@ -25,7 +30,7 @@ async def request_id_middleware(request: web.Request, handler: Handler) -> web.S
     """Accept a sane X-Request-ID or make one; echo it on the response."""
     incoming = request.headers.get(REQUEST_ID_HEADER, "")
     valid = 0 < len(incoming) <= 128 and incoming.isprintable() and incoming.isascii()
-    request_id = incoming if valid else secrets.token_hex(16)
+    request_id = incoming if valid else f"{_ID_PREFIX}{next(_ID_COUNTER):016x}"
     request[REQUEST_ID] = request_id
     try:
         response = await handler(request)
