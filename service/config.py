@@ -158,6 +158,7 @@ class Settings:
         else:
             layers.append(("env", env))
         values: dict[str, Any] = {}
+        raws: dict[str, str] = {}
         sources: dict[str, Source] = {}
         for f in fields(cls):
             name = f.name.upper()
@@ -167,27 +168,30 @@ class Settings:
                 if raw is None or raw == "":
                     continue
                 values[f.name] = _convert(name, raw, type(f.default), source)
-                sources[f.name] = source
+                raws[f.name], sources[f.name] = raw, source
                 break
         settings = cls(**values)
-        settings.validate(sources)
+        settings.validate(sources, raws)
         return settings, sources
 
-    def validate(self, sources: Mapping[str, Source] | None = None) -> None:
+    def validate(
+        self, sources: Mapping[str, Source] | None = None, raws: Mapping[str, str] | None = None
+    ) -> None:
         """`SettingError` naming the first setting whose value is out of range or malformed."""
+        sources, raws = sources or {}, raws or {}
         for f in fields(self):
             value = getattr(self, f.name)
             check = _CHECKS.get(f.name) or _check_by_name(f.name) or _check_by_type(value)
             expected = check(value) if check else None
             if expected:
-                source = (sources or {}).get(f.name, "default")
-                raise SettingError(f.name.upper(), _shown(value), expected, source)
+                shown = raws.get(f.name, _shown(value))
+                raise SettingError(f.name.upper(), shown, expected, sources.get(f.name, "default"))
         if self.db_pool_min_size > self.db_pool_max_size:
             raise SettingError(
                 "DB_POOL_MIN_SIZE",
-                str(self.db_pool_min_size),
+                raws.get("db_pool_min_size", str(self.db_pool_min_size)),
                 f"at most DB_POOL_MAX_SIZE ({self.db_pool_max_size})",
-                (sources or {}).get("db_pool_min_size", "default"),
+                sources.get("db_pool_min_size", "default"),
             )
 
     @property

@@ -196,19 +196,19 @@ def data_dir() -> Iterator[Path]:
 
 
 def test_embedded_postgresql_keeps_its_port_across_restarts(data_dir: Path) -> None:
-    settings = {"REDIS_URL": "redis://127.0.0.1:1/0"}  # set: no embedded Redis is started
+    redis = "redis://127.0.0.1:1/0"  # set: no embedded Redis is started
     try:
-        first = cli("servers", data_dir=data_dir, **settings)
+        first = cli("servers", data_dir=data_dir, REDIS_URL=redis)
         assert first.returncode == 0, first.stderr
-        stopped = cli("stop", data_dir=data_dir, **settings)
+        stopped = cli("stop", data_dir=data_dir, REDIS_URL=redis)
         assert stopped.returncode == 0, stopped.stderr
-        second = cli("servers", data_dir=data_dir, **settings)
+        second = cli("servers", data_dir=data_dir, REDIS_URL=redis)
         assert second.returncode == 0, second.stderr
         url = first.stdout.splitlines()[0]
         assert url.startswith("DATABASE_URL=postgres://")
         assert second.stdout.splitlines()[0] == url
     finally:
-        cli("stop", data_dir=data_dir, **settings)
+        cli("stop", data_dir=data_dir, REDIS_URL=redis)
 
 
 def _wait_for(process: subprocess.Popen[str], text: str, timeout: float) -> str:
