@@ -5,7 +5,7 @@
 -- its slug or its id; title is the story's title or the entity's name.
 SELECT
     g.id,
-    'ghost' AS "content_type!", -- noqa: RF05
+    'ghost' AS "content_type!",
     g.slug,
     g.name AS title
 FROM ghost_entities AS g
@@ -53,11 +53,11 @@ WHERE
 -- datetime.max, any id).
 SELECT
     b.id,
-    b.content_type AS "content_type!", -- noqa: RF05
+    b.content_type AS "content_type!",
     b.note,
     b.created_at,
-    coalesce(g.slug, s.slug) AS "slug!", -- noqa: RF05
-    coalesce(g.name, s.title) AS "title!" -- noqa: RF05
+    coalesce(g.slug, s.slug) AS "slug!",
+    coalesce(g.name, s.title) AS "title!"
 FROM bookmarks AS b
 LEFT JOIN ghost_entities AS g ON b.ghost_entity_id = g.id AND g.status = 'published'
 LEFT JOIN stories AS s ON b.story_id = s.id AND s.status = 'published'

@@ -29,8 +29,8 @@ SELECT
     u.display_name AS author_display_name,
     c.created_at,
     c.updated_at,
-    CASE WHEN c.deleted_at IS NULL THEN c.body ELSE '[deleted]' END AS "body!", -- noqa: RF05
-    c.deleted_at IS NOT NULL AS "deleted!" -- noqa: RF05
+    CASE WHEN c.deleted_at IS NULL THEN c.body ELSE '[deleted]' END AS "body!",
+    c.deleted_at IS NOT NULL AS "deleted!"
 FROM comments AS c
 LEFT JOIN users AS u ON c.user_id = u.id AND c.deleted_at IS NULL
 WHERE
@@ -66,9 +66,9 @@ SELECT
     u.display_name AS author_display_name,
     c.created_at,
     c.updated_at,
-    thread.root_id AS "root_id!", -- noqa: RF05
-    CASE WHEN c.deleted_at IS NULL THEN c.body ELSE '[deleted]' END AS "body!", -- noqa: RF05
-    c.deleted_at IS NOT NULL AS "deleted!" -- noqa: RF05
+    thread.root_id AS "root_id!",
+    CASE WHEN c.deleted_at IS NULL THEN c.body ELSE '[deleted]' END AS "body!",
+    c.deleted_at IS NOT NULL AS "deleted!"
 FROM thread
 INNER JOIN comments AS c ON thread.id = c.id
 LEFT JOIN users AS u ON c.user_id = u.id AND c.deleted_at IS NULL
@@ -91,7 +91,7 @@ SELECT
     created.created_at,
     created.updated_at,
     created.body,
-    FALSE AS "deleted!" -- noqa: RF05
+    FALSE AS "deleted!"
 FROM created
 LEFT JOIN users AS u ON created.user_id = u.id;
 
@@ -113,7 +113,7 @@ SELECT
     updated.created_at,
     updated.updated_at,
     updated.body,
-    FALSE AS "deleted!" -- noqa: RF05
+    FALSE AS "deleted!"
 FROM updated
 LEFT JOIN users AS u ON updated.user_id = u.id;
 

@@ -49,11 +49,11 @@ answered AS (
 )
 
 SELECT
-    a.id AS "id!", -- noqa: RF05
-    a.role AS "role!", -- noqa: RF05
-    a.body AS "body!", -- noqa: RF05
-    a.citations AS "citations!", -- noqa: RF05
-    a.created_at AS "created_at!" -- noqa: RF05
+    a.id AS "id!",
+    a.role AS "role!",
+    a.body AS "body!",
+    a.citations AS "citations!",
+    a.created_at AS "created_at!"
 FROM asked AS a
 UNION ALL
 SELECT
@@ -63,7 +63,7 @@ SELECT
     r.citations,
     r.created_at
 FROM answered AS r
-ORDER BY "created_at!" ASC; -- noqa: RF05
+ORDER BY "created_at!" ASC;
 
 -- name: ListLorePassages :many
 -- The passages of an entity's lore that best answer message, best first: sentences (and
@@ -154,14 +154,14 @@ opening AS (
 )
 
 SELECT
-    m.origin AS "source!", -- noqa: RF05
-    m.story_slug AS "story_slug?", -- noqa: RF05
-    m.story_title AS "story_title?", -- noqa: RF05
-    m.passage AS "passage!", -- noqa: RF05
-    m.rank AS "rank!", -- noqa: RF05
-    TRUE AS "matched!", -- noqa: RF05
-    m.part AS "part!", -- noqa: RF05
-    m.seq AS "position!" -- noqa: RF05
+    m.origin AS "source!",
+    m.story_slug AS "story_slug?",
+    m.story_title AS "story_title?",
+    m.passage AS "passage!",
+    m.rank AS "rank!",
+    TRUE AS "matched!",
+    m.part AS "part!",
+    m.seq AS "position!"
 FROM matched AS m
 UNION ALL
 SELECT
@@ -174,4 +174,4 @@ SELECT
     o.part,
     o.seq
 FROM opening AS o
-ORDER BY "matched!" DESC, "rank!" DESC, "part!" ASC, "position!" ASC; -- noqa: RF05
+ORDER BY "matched!" DESC, "rank!" DESC, "part!" ASC, "position!" ASC;

@@ -79,7 +79,7 @@ inserted AS (
 SELECT
     inserted.id,
     inserted.created_at,
-    TRUE AS "created!" -- noqa: RF05
+    TRUE AS "created!"
 FROM inserted
 UNION ALL
 SELECT

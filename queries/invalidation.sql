@@ -10,7 +10,7 @@
 -- The entities related to an entity (either direction) and the stories that link it: their
 -- pages show its name, type, danger level and status. kind is 'ghost' or 'story'.
 SELECT
-    'ghost' AS "kind!", -- noqa: RF05
+    'ghost' AS "kind!",
     g.id,
     g.slug
 FROM ghost_entity_relationships AS r
@@ -29,7 +29,7 @@ WHERE sge.ghost_entity_id = @ghost_id;
 -- name: ListStoryNeighbors :many
 -- The entities a story links: their pages list the story. kind is always 'ghost'.
 SELECT
-    'ghost' AS "kind!", -- noqa: RF05
+    'ghost' AS "kind!",
     g.id,
     g.slug
 FROM story_ghost_entities AS sge
@@ -40,7 +40,7 @@ WHERE sge.story_id = @story_id;
 -- The current slugs of entities and stories by id (gone ones are absent): a write that
 -- learnt its neighbours before it committed looks up where their pages are now.
 SELECT
-    'ghost' AS "kind!", -- noqa: RF05
+    'ghost' AS "kind!",
     g.id,
     g.slug
 FROM ghost_entities AS g

@@ -20,7 +20,7 @@ WITH job AS (
     RETURNING id, kind
 )
 
-SELECT job.id AS "id!" -- noqa: RF05
+SELECT job.id AS "id!"
 FROM job
 CROSS JOIN LATERAL pg_notify('jobs', job.kind);
 
@@ -124,7 +124,7 @@ WITH released AS (
     RETURNING id, kind
 )
 
-SELECT released.id AS "id!" -- noqa: RF05
+SELECT released.id AS "id!"
 FROM released
 CROSS JOIN LATERAL pg_notify('jobs', released.kind);
 

@@ -36,7 +36,7 @@ WITH excluded AS (
     WHERE f.user_id = @user_id AND f.feedback IN ('dismissed', 'not_helpful')
 )
 
-SELECT coalesce(array_agg(excluded.id), '{}') AS "ids!" -- noqa: RF05
+SELECT coalesce(array_agg(excluded.id), '{}') AS "ids!"
 FROM excluded;
 
 -- name: ListTagAffinities :many
@@ -81,13 +81,13 @@ WITH signals AS (
 )
 
 SELECT
-    t.tag AS "tag!", -- noqa: RF05
-    sum(signals.weight)::double precision AS "weight!" -- noqa: RF05
+    t.tag AS "tag!",
+    sum(signals.weight)::double precision AS "weight!"
 FROM signals
 CROSS JOIN LATERAL unnest(signals.tags) AS t (tag)
 GROUP BY t.tag
 HAVING sum(signals.weight) > 0
-ORDER BY "weight!" DESC, "tag!" ASC -- noqa: RF05
+ORDER BY "weight!" DESC, "tag!" ASC
 LIMIT @max_rows;
 
 -- name: ListContentCandidates :many
@@ -202,12 +202,12 @@ anchors AS (
 
 SELECT
     sc.id,
-    sc.content_type AS "content_type!", -- noqa: RF05
-    sc.entity_type AS "entity_type?", -- noqa: RF05
-    sc.score AS "score!", -- noqa: RF05
-    sc.matched_tags AS "matched_tags!", -- noqa: RF05
-    anchor.title AS "source_title?", -- noqa: RF05
-    anchor.how AS "source_action?" -- noqa: RF05
+    sc.content_type AS "content_type!",
+    sc.entity_type AS "entity_type?",
+    sc.score AS "score!",
+    sc.matched_tags AS "matched_tags!",
+    anchor.title AS "source_title?",
+    anchor.how AS "source_action?"
 FROM scored AS sc
 LEFT JOIN LATERAL (
     SELECT
@@ -319,12 +319,12 @@ scored AS (
 )
 
 SELECT
-    sc.content_id AS "id!", -- noqa: RF05
-    g.entity_type AS "entity_type?", -- noqa: RF05
-    sc.score AS "score!", -- noqa: RF05
-    sc.peers AS "peers!", -- noqa: RF05
-    CASE WHEN g.id IS NULL THEN 'story' ELSE 'ghost' END AS "content_type!", -- noqa: RF05
-    coalesce(ag.name, ast.title) AS "anchor_title?" -- noqa: RF05
+    sc.content_id AS "id!",
+    g.entity_type AS "entity_type?",
+    sc.score AS "score!",
+    sc.peers AS "peers!",
+    CASE WHEN g.id IS NULL THEN 'story' ELSE 'ghost' END AS "content_type!",
+    coalesce(ag.name, ast.title) AS "anchor_title?"
 FROM scored AS sc
 LEFT JOIN ghost_entities AS g
     ON
@@ -343,11 +343,11 @@ LIMIT @max_rows;
 -- comments 2) on a log scale, newest first among equals; entities of a favourite type first
 -- (favorite true), entities only within the danger range; none of excluded_ids.
 SELECT
-    c.id AS "id!", -- noqa: RF05
-    c.content_type AS "content_type!", -- noqa: RF05
-    c.entity_type AS "entity_type?", -- noqa: RF05
-    c.favorite AS "favorite!", -- noqa: RF05
-    c.score AS "score!" -- noqa: RF05
+    c.id AS "id!",
+    c.content_type AS "content_type!",
+    c.entity_type AS "entity_type?",
+    c.favorite AS "favorite!",
+    c.score AS "score!"
 FROM (
     SELECT
         g.id,
@@ -469,12 +469,12 @@ stories AS (
 )
 
 SELECT
-    (SELECT count(*) FROM ghosts) + (SELECT count(*) FROM stories) AS "saved!", -- noqa: RF05
-    (SELECT count(*) FROM removed) AS "removed!"; -- noqa: RF05
+    (SELECT count(*) FROM ghosts) + (SELECT count(*) FROM stories) AS "saved!",
+    (SELECT count(*) FROM removed) AS "removed!";
 
 -- name: CountRecommendations :one
 -- How many recommendations are stored for the user, shown or not, expired or not.
-SELECT count(*) AS "stored!" -- noqa: RF05
+SELECT count(*) AS "stored!"
 FROM recommendations AS r
 WHERE r.user_id = @user_id;
 
@@ -504,17 +504,17 @@ LIMIT 1;
 -- id for the next page (NULLs for the first).
 SELECT
     r.id,
-    g.entity_type AS "entity_type?", -- noqa: RF05
+    g.entity_type AS "entity_type?",
     r.score,
     r.reason,
     r.algorithm,
     r.expires_at,
     r.updated_at,
-    CASE WHEN r.story_id IS NULL THEN 'ghost' ELSE 'story' END AS "content_type!", -- noqa: RF05
-    coalesce(g.id, s.id) AS "content_id!", -- noqa: RF05
-    coalesce(g.slug, s.slug) AS "slug!", -- noqa: RF05
-    coalesce(g.name, s.title) AS "title!", -- noqa: RF05
-    coalesce(g.tags, s.tags) AS "tags!" -- noqa: RF05
+    CASE WHEN r.story_id IS NULL THEN 'ghost' ELSE 'story' END AS "content_type!",
+    coalesce(g.id, s.id) AS "content_id!",
+    coalesce(g.slug, s.slug) AS "slug!",
+    coalesce(g.name, s.title) AS "title!",
+    coalesce(g.tags, s.tags) AS "tags!"
 FROM recommendations AS r
 LEFT JOIN ghost_entities AS g ON r.ghost_entity_id = g.id AND g.status = 'published'
 LEFT JOIN stories AS s ON r.story_id = s.id AND s.status = 'published'
@@ -604,14 +604,14 @@ saved AS (
 )
 
 SELECT
-    saved.id AS "id!", -- noqa: RF05
-    recommendation.id AS "recommendation_id!", -- noqa: RF05
-    saved.feedback AS "feedback!", -- noqa: RF05
-    saved.created AS "created!", -- noqa: RF05
-    saved.created_at AS "created_at!", -- noqa: RF05
-    saved.updated_at AS "updated_at!", -- noqa: RF05
-    CASE WHEN recommendation.story_id IS NULL THEN 'ghost' ELSE 'story' END AS "content_type!", -- noqa: RF05, LT05
-    coalesce(g.slug, s.slug) AS "slug!" -- noqa: RF05
+    saved.id AS "id!",
+    recommendation.id AS "recommendation_id!",
+    saved.feedback AS "feedback!",
+    saved.created AS "created!",
+    saved.created_at AS "created_at!",
+    saved.updated_at AS "updated_at!",
+    CASE WHEN recommendation.story_id IS NULL THEN 'ghost' ELSE 'story' END AS "content_type!",
+    coalesce(g.slug, s.slug) AS "slug!"
 FROM saved
 CROSS JOIN recommendation
 LEFT JOIN ghost_entities AS g ON recommendation.ghost_entity_id = g.id

@@ -82,26 +82,33 @@ page AS (
 
 -- ts_headline runs on the page's rows only: it re-parses the whole text, the costly part.
 SELECT
-    p.kind AS "kind!", -- noqa: RF05
-    p.id AS "id!", -- noqa: RF05
-    p.slug AS "slug!", -- noqa: RF05
-    p.title AS "title!", -- noqa: RF05
-    p.entity_type AS "entity_type?", -- noqa: RF05
-    p.tags AS "tags!", -- noqa: RF05
-    p.title_match AS "title_match!", -- noqa: RF05
-    p.rank AS "rank!", -- noqa: RF05
+    p.kind AS "kind!",
+    p.id AS "id!",
+    p.slug AS "slug!",
+    p.title AS "title!",
+    p.entity_type AS "entity_type?",
+    p.tags AS "tags!",
+    p.title_match AS "title_match!",
+    p.rank AS "rank!",
     ts_headline(
         'english',
-        replace(replace(replace(replace(p.title, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), -- noqa: LT05
+        replace(
+            replace(replace(replace(p.title, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'),
+            '"', '&quot;'
+        ),
         i.q,
         'StartSel=<mark>, StopSel=</mark>, HighlightAll=true'
-    ) AS "headline!", -- noqa: RF05
+    ) AS "headline!",
     ts_headline(
         'english',
-        replace(replace(replace(replace(p.excerpt, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), -- noqa: LT05
+        replace(
+            replace(replace(replace(p.excerpt, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'),
+            '"', '&quot;'
+        ),
         i.q,
-        'StartSel=<mark>, StopSel=</mark>, MaxFragments=2, MaxWords=25, MinWords=8, FragmentDelimiter=" … "' -- noqa: LT05
-    ) AS "snippet!" -- noqa: RF05
+        'StartSel=<mark>, StopSel=</mark>, MaxFragments=2, MaxWords=25, MinWords=8, '
+        || 'FragmentDelimiter=" … "'
+    ) AS "snippet!"
 FROM page AS p
 CROSS JOIN input AS i
 ORDER BY p.title_match DESC, p.rank DESC, p.kind DESC, p.id DESC;
@@ -154,9 +161,9 @@ tag_counts AS (
 )
 
 SELECT
-    'total' AS "facet!", -- noqa: RF05
-    NULL::text AS "bucket?", -- noqa: RF05
-    count(*) AS "matches!" -- noqa: RF05
+    'total' AS "facet!",
+    NULL::text AS "bucket?",
+    count(*) AS "matches!"
 FROM hits
 UNION ALL
 SELECT
@@ -217,10 +224,10 @@ candidates AS (
 )
 
 SELECT
-    c.kind AS "kind!", -- noqa: RF05
-    c.slug AS "slug!", -- noqa: RF05
-    c.title AS "title!", -- noqa: RF05
-    c.score AS "similarity!" -- noqa: RF05
+    c.kind AS "kind!",
+    c.slug AS "slug!",
+    c.title AS "title!",
+    c.score AS "similarity!"
 FROM candidates AS c
 ORDER BY c.score DESC, c.title ASC, c.kind ASC, c.id ASC
 LIMIT @max_rows;

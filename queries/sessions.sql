@@ -28,13 +28,13 @@ SELECT
     u.display_name,
     u.role,
     u.tier,
-    (s.last_seen_at < now() - '1 minute'::interval) AS "needs_touch!", -- noqa: RF05
+    (s.last_seen_at < now() - '1 minute'::interval) AS "needs_touch!",
     extract(
         EPOCH FROM s.last_seen_at + '1 minute'::interval - now()
-    )::float8 AS "touch_in!", -- noqa: RF05
+    )::float8 AS "touch_in!",
     extract(
         EPOCH FROM least(s.expires_at, s.idle_expires_at) - now()
-    )::float8 AS "live_for!" -- noqa: RF05
+    )::float8 AS "live_for!"
 FROM sessions AS s
 INNER JOIN users AS u ON s.user_id = u.id
 WHERE
@@ -57,7 +57,7 @@ WHERE
     AND idle_expires_at > now()
 RETURNING extract(
     EPOCH FROM least(expires_at, idle_expires_at) - now()
-)::float8 AS "live_for!"; -- noqa: RF05
+)::float8 AS "live_for!";
 
 -- name: ListLiveSessionsForUser :many
 -- A user's live sessions, newest first; keyset pagination on (created_at, id).

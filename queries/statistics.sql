@@ -14,7 +14,7 @@ SELECT pg_advisory_xact_lock(hashtextextended('content_statistics_rollup', 0));
 SELECT
     pg_try_advisory_xact_lock(
         hashtextextended('content_statistics_deltas', 0)
-    ) AS "quiet!"; -- noqa: RF05
+    ) AS "quiet!";
 
 -- name: RollUpStatistics :one
 -- Delete up to max_rows deltas and add their sums to content_statistics, creating the rows
@@ -144,10 +144,10 @@ inserted_stories AS (
 )
 
 SELECT
-    (SELECT count(*) FROM drained) AS "deltas!", -- noqa: RF05
+    (SELECT count(*) FROM drained) AS "deltas!",
     (SELECT count(*) FROM updated)
     + (SELECT count(*) FROM inserted_ghosts)
-    + (SELECT count(*) FROM inserted_stories) AS "counters!"; -- noqa: RF05
+    + (SELECT count(*) FROM inserted_stories) AS "counters!";
 
 -- name: QueueStatisticsRollup :exec
 -- Queue a rollup to run after `delay`, unless one is queued already.
@@ -191,22 +191,22 @@ WITH recent AS (
 )
 
 SELECT
-    g.entity_type AS "entity_type?", -- noqa: RF05
-    r.score AS "score!", -- noqa: RF05
-    r.view_count AS "view_count!", -- noqa: RF05
-    r.like_count AS "like_count!", -- noqa: RF05
-    r.share_count AS "share_count!", -- noqa: RF05
-    r.read_count AS "read_count!", -- noqa: RF05
-    coalesce(g.id, s.id) AS "id!", -- noqa: RF05
-    CASE WHEN g.id IS NULL THEN 'story' ELSE 'ghost' END AS "content_type!", -- noqa: RF05
-    coalesce(g.slug, s.slug) AS "slug!", -- noqa: RF05
-    coalesce(g.name, s.title) AS "title!" -- noqa: RF05
+    g.entity_type AS "entity_type?",
+    r.score AS "score!",
+    r.view_count AS "view_count!",
+    r.like_count AS "like_count!",
+    r.share_count AS "share_count!",
+    r.read_count AS "read_count!",
+    coalesce(g.id, s.id) AS "id!",
+    CASE WHEN g.id IS NULL THEN 'story' ELSE 'ghost' END AS "content_type!",
+    coalesce(g.slug, s.slug) AS "slug!",
+    coalesce(g.name, s.title) AS "title!"
 FROM recent AS r
 LEFT JOIN ghost_entities AS g ON r.ghost_entity_id = g.id AND g.status = 'published'
 LEFT JOIN stories AS s ON r.story_id = s.id AND s.status = 'published'
 WHERE g.id IS NOT NULL OR s.id IS NOT NULL
 ORDER BY
-    "score!" DESC, -- noqa: RF05
+    "score!" DESC,
     coalesce(g.published_at, s.published_at) DESC,
-    "id!" ASC -- noqa: RF05
+    "id!" ASC
 LIMIT @max_rows;

@@ -117,8 +117,8 @@ SELECT
     s.published_at,
     s.updated_at,
     -- weight A of search_vector is the title: does the title alone match?
-    ts_filter(s.search_vector, '{a}') @@ websearch_to_tsquery('english', @query) AS "title_match!", -- noqa: RF05, LT05
-    ts_rank_cd(s.search_vector, websearch_to_tsquery('english', @query)) AS "rank!" -- noqa: RF05
+    ts_filter(s.search_vector, '{a}') @@ websearch_to_tsquery('english', @query) AS "title_match!",
+    ts_rank_cd(s.search_vector, websearch_to_tsquery('english', @query)) AS "rank!"
 FROM stories AS s
 WHERE
     (s.status = 'published' OR @include_drafts::boolean)
@@ -148,7 +148,7 @@ WHERE
             sqlc.narg(after_id)
         )
     )
-ORDER BY "title_match!" DESC, "rank!" DESC, s.id DESC -- noqa: RF05
+ORDER BY "title_match!" DESC, "rank!" DESC, s.id DESC
 LIMIT @max_rows;
 
 -- name: GetStoryDetail :one
