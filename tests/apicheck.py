@@ -295,7 +295,7 @@ async def sign_up(
     client: Client,
     username: str,
     *,
-    role: Literal["reader", "editor", "admin"] = "reader",
+    role: str = "reader",
     email: str | None = None,
     password: str = PASSWORD,
     display_name: str | None = None,
