@@ -9,10 +9,12 @@ ARGS ?=
 PYTEST_WORKERS ?= 4
 WORKERS ?=
 name ?=
+FILE ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help venv run stop psql redis-cli migrate rollback migrate-status new-migration \
-	seed generate check lint fmt test test-fast bench settings clean
+	seed db-reset cache-flush backup restore generate check lint fmt test test-fast bench \
+	settings clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -27,7 +29,7 @@ venv: $(STAMP) ## create .venv and install the project with its tools
 run: $(STAMP) ## start servers, migrate, seed on first run, serve HTTP (WORKERS=n)
 	$(PY) -m service run $(if $(WORKERS),--workers $(WORKERS))
 
-stop: $(STAMP) ## stop the embedded PostgreSQL and Redis
+stop: $(STAMP) ## stop what this checkout started: HTTP server, job workers, PostgreSQL, Redis
 	$(PY) -m service stop
 
 psql: $(STAMP) ## psql on the database in use
@@ -36,13 +38,13 @@ psql: $(STAMP) ## psql on the database in use
 redis-cli: $(STAMP) ## redis-cli on the Redis in use
 	$(PY) -m service redis-cli
 
-migrate: $(STAMP) ## apply pending migrations (dbmate --wait --strict --migration-lock)
+migrate: $(STAMP) ## apply pending migrations (concurrent runs queue; strict order)
 	$(PY) -m service migrate
 
 rollback: $(STAMP) ## roll back the latest migration
 	$(PY) -m service rollback
 
-migrate-status: $(STAMP) ## list migrations; exits 1 when some are pending
+migrate-status: $(STAMP) ## list migrations; exit 0 up to date, 1 pending, 2 error
 	$(PY) -m service migrate-status
 
 new-migration: $(STAMP) ## create db/migrations/<ts>_<name>.sql (name=verb_object)
@@ -52,23 +54,43 @@ new-migration: $(STAMP) ## create db/migrations/<ts>_<name>.sql (name=verb_objec
 seed: $(STAMP) ## load the demo data (ARGS=--clean removes it; ARGS='--synthetic N')
 	$(PY) -m service seed $(ARGS)
 
+db-reset: $(STAMP) ## drop the database, migrate, seed (asks first; ARGS=--yes does not)
+	$(PY) -m service db-reset $(ARGS)
+
+cache-flush: $(STAMP) ## delete every cached page from Redis (not rate limits or quotas)
+	$(PY) -m service cache-flush
+
+backup: $(STAMP) ## pg_dump (custom format, the server's major version) into backups/
+	$(PY) -m service backup $(ARGS)
+
+restore: $(STAMP) ## restore FILE=backups/x.dump into an empty database (ARGS='--database new')
+	@test -n "$(FILE)" || { echo 'usage: make restore FILE=backups/<name>.dump'; exit 2; }
+	$(PY) -m service restore $(FILE) $(ARGS)
+
 generate: $(STAMP) ## regenerate service/store/queries/ from queries/*.sql
 	$(PY) -m service generate
 
-check: $(STAMP) ## fail when service/store/queries/ is stale or a query no longer prepares
+check: $(STAMP) ## fail when generated code is stale, a query or seed no longer fits the schema
 	$(PY) -m service check
 
-lint: $(STAMP) ## ruff, mypy, sqlfluff, squawk
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(BIN)/mypy
-	$(BIN)/sqlfluff lint --disable-progress-bar queries db/migrations
-	$(PY) -m service.dev.squawk
+# Every tool runs and reports its findings; the target fails afterwards if any of them did.
+lint: $(STAMP) ## ruff, mypy, sqlfluff, squawk (all of them run; fails if any found something)
+	@failed=; \
+	$(BIN)/ruff check . || failed="$$failed ruff-check"; \
+	$(BIN)/ruff format --check . || failed="$$failed ruff-format"; \
+	$(BIN)/mypy || failed="$$failed mypy"; \
+	$(BIN)/sqlfluff lint --disable-progress-bar queries db/migrations || failed="$$failed sqlfluff"; \
+	$(PY) -m service.dev.squawk || failed="$$failed squawk"; \
+	if [ -n "$$failed" ]; then echo "lint failed:$$failed"; exit 1; fi
 
-fmt: $(STAMP) ## format Python and fix SQL style
-	$(BIN)/ruff format .
-	$(BIN)/ruff check --fix .
-	$(BIN)/sqlfluff fix --disable-progress-bar queries db/migrations
+# Fixes first, then formats; exits 0 when nothing is left that needs a person.
+fmt: $(STAMP) ## fix lint findings that can be fixed and format Python and SQL
+	@failed=; \
+	$(BIN)/ruff check --fix --quiet . || failed="$$failed ruff-check"; \
+	$(BIN)/ruff format --quiet . || failed="$$failed ruff-format"; \
+	$(BIN)/sqlfluff fix --disable-progress-bar --quiet queries db/migrations \
+		|| failed="$$failed sqlfluff"; \
+	if [ -n "$$failed" ]; then echo "fmt: left for you to fix:$$failed"; exit 1; fi
 
 test: lint check ## the full suite: lint, generated code current, migrations, pytest
 	$(BIN)/pytest -n $(PYTEST_WORKERS) $(ARGS)
@@ -79,7 +101,7 @@ test-fast: $(STAMP) ## pytest only
 bench: $(STAMP) ## benchmarks: generated queries vs asyncpg and aiosql, HTTP vs bare aiohttp
 	$(PY) -m bench $(ARGS)
 
-settings: $(STAMP) ## every configuration variable with its default
+settings: $(STAMP) ## every setting: the value in effect and where it came from
 	$(PY) -m service settings
 
 clean: ## remove the virtual environment and caches (not .data/)

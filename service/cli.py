@@ -12,10 +12,11 @@ import socket
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from service.config import ROOT, SettingError, Settings, describe
-from service.dev import migrations, servers
+from service.dev import cachectl, migrations, servers
 from service.dev.embedded import redis_bin
 from service.dev.migrations import migrate
 from service.store.schema_check import ServerUnusable
@@ -64,6 +65,7 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     """Apply pending migrations (dumping db/schema.sql when on the embedded server)."""
     url = servers.resolve_database(settings)
     migrate(url, dump=not settings.database_url, connect_timeout=settings.db_connect_timeout)
+    cachectl.bump_after(settings, "migrate")
     return 0
 
 
@@ -73,6 +75,7 @@ def cmd_rollback(args: argparse.Namespace, settings: Settings) -> int:
     migrations.rollback(
         url, dump=not settings.database_url, connect_timeout=settings.db_connect_timeout
     )
+    cachectl.bump_after(settings, "rollback")
     return 0
 
 
@@ -96,26 +99,101 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
     """Load (or with --clean remove) the demo dataset, or generate synthetic data."""
     from service.dev import seed
 
-    resolved = servers.resolve(settings)
-    if args.synthetic:
-        return asyncio.run(seed.synthetic(resolved.database_url, args.synthetic))
-    if args.clean:
-        return asyncio.run(seed.clean(resolved.database_url))
-    return asyncio.run(seed.load(resolved.database_url))
+    url = servers.resolve_database(settings)
+    if args.synthetic is not None:
+        if args.synthetic < 1:
+            raise CommandError(f"--synthetic {args.synthetic}: expected at least 1 entity")
+        result = asyncio.run(seed.synthetic(url, args.synthetic))
+    elif args.clean:
+        result = asyncio.run(seed.clean(url, args.clean))
+    else:
+        result = asyncio.run(seed.load(url))
+    cachectl.bump_after(settings, "seed")
+    return result
+
+
+def cmd_db_reset(args: argparse.Namespace, settings: Settings) -> int:
+    """Drop the database in use, create it again, migrate and load the demo data."""
+    from service.dev import seed
+    from service.store.schema_check import where
+
+    url = servers.resolve_database(settings)
+    name = urlsplit(url).path.lstrip("/")
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise CommandError(
+                f"db-reset drops {where(url)} with all its data; confirm with ARGS=--yes"
+            )
+        answer = input(f"Drop {where(url)} with all its data and start over? Type {name}: ")
+        if answer.strip() != name:
+            print("not confirmed; nothing changed", file=sys.stderr)
+            return 1
+    servers.drop_database(url, name)
+    migrate(url, dump=False, connect_timeout=settings.db_connect_timeout)
+    asyncio.run(seed.load(url))
+    cachectl.bump_after(settings, "db-reset")
+    return 0
+
+
+def cmd_cache_flush(args: argparse.Namespace, settings: Settings) -> int:
+    """Delete every cache entry from the Redis in use (not rate limits or quotas)."""
+    url = cachectl.redis_in_use(settings)
+    if url is None:
+        print("no Redis in use (REDIS_URL unset, embedded Redis not running)", file=sys.stderr)
+        return 0
+    try:
+        deleted = asyncio.run(cachectl.flush(url))
+    except cachectl.REDIS_ERRORS as exc:
+        raise CommandError(f"cannot flush the cache at {_redacted(url)}: {exc}") from None
+    print(f"cache flushed: {deleted} keys deleted", file=sys.stderr)
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    """Write a pg_dump (custom format) of the database in use to backups/."""
+    from service.dev import backup
+
+    url = servers.resolve_database(settings, quiet=True)
+    directory = Path(args.output_dir) if args.output_dir else backup.BACKUP_DIR
+    path = backup.backup(url, directory=directory, timeout=settings.db_connect_timeout)
+    print(path)
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
+    """Restore a backup into the (empty) database in use, or into a new --database."""
+    from service.dev import backup
+
+    url = servers.resolve_database(settings, quiet=True)
+    restored = backup.restore(
+        url, Path(args.file), database=args.database, timeout=settings.db_connect_timeout
+    )
+    print(f"restored {args.file} into {_redacted(restored)}", file=sys.stderr)
+    cachectl.bump_after(settings, "restore")
+    return 0
 
 
 def cmd_generate(args: argparse.Namespace, settings: Settings, *, check: bool = False) -> int:
     """Regenerate service/store/queries/ from queries/*.sql against a freshly migrated database."""
-    from service.dev import codegen
+    from service.dev import codegen, seed
 
-    resolved = servers.resolve(settings, quiet=True)
-    with servers.scratch_database(resolved.database_url, "gp_codegen") as url:
-        migrate(url)
-        return asyncio.run(codegen.run(url, check=check))
+    url = servers.resolve_database(settings, quiet=True)
+    with servers.scratch_database(url, "gp_codegen") as scratch:
+        migrate(scratch, connect_timeout=settings.db_connect_timeout)
+        result = asyncio.run(codegen.run(scratch, check=check))
+        if check:
+            # Seeds and the synthetic loader's COPY column lists against the same schema.
+            problems = asyncio.run(seed.verify(scratch))
+            for problem in problems:
+                print(problem, file=sys.stderr)
+            if problems:
+                result = result or 1
+        return result
 
 
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
-    """Fail when service/store/queries/ is stale, a query no longer prepares, or a type drifted."""
+    """Fail when service/store/queries/ is stale, a query no longer prepares, a type drifted,
+    or a seed file or the synthetic loader no longer fits the schema."""
     return cmd_generate(args, settings, check=True)
 
 
@@ -235,12 +313,30 @@ def build_parser() -> argparse.ArgumentParser:
         "name", help="snake_case verb_object, e.g. add_ghost_era"
     )
     seed_parser = add("seed", cmd_seed)
-    seed_parser.add_argument("--clean", action="store_true", help="remove exactly the demo data")
+    seed_parser.add_argument(
+        "--clean",
+        nargs="?",
+        const="demo",
+        choices=["demo", "synthetic", "all"],
+        help="remove exactly the demo data (default), the synthetic rows, or both",
+    )
     seed_parser.add_argument(
         "--synthetic",
         type=int,
         metavar="N",
         help="generate N synthetic entities (and more) via COPY",
+    )
+    add("db-reset", cmd_db_reset).add_argument(
+        "--yes", action="store_true", help="do not ask for confirmation"
+    )
+    add("cache-flush", cmd_cache_flush)
+    add("backup", cmd_backup).add_argument(
+        "--output-dir", help="directory for the dump (default backups/)"
+    )
+    restore_parser = add("restore", cmd_restore)
+    restore_parser.add_argument("file", help="a .dump file written by `make backup`")
+    restore_parser.add_argument(
+        "--database", default="", help="create this database on the same server and restore there"
     )
     add("generate", cmd_generate)
     add("check", cmd_check)

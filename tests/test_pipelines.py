@@ -8,6 +8,7 @@ migrations are named and templated so that they lint.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -303,3 +304,82 @@ def test_a_new_migration_passes_lint_as_created(tmp_path: Path) -> None:
     )
     assert fluff.returncode == 0, fluff.stdout + fluff.stderr
     assert squawk.main([path]) == 0
+
+
+async def _table_digests(url: str) -> dict[str, tuple[int, str]]:
+    """Row count and a checksum of the rows of every table in the public schema."""
+    conn = await asyncpg.connect(url)
+    try:
+        tables = [
+            row["tablename"]
+            for row in await conn.fetch(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
+            )
+        ]
+        digests = {}
+        for table in tables:
+            row = await conn.fetchrow(
+                f"SELECT count(*) AS n, md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), ''))"  # noqa: S608, E501
+                f" AS digest FROM {table} AS t"
+            )
+            assert row is not None
+            digests[table] = (row["n"], row["digest"])
+        return digests
+    finally:
+        await conn.close()
+
+
+async def test_a_backup_restores_into_a_fresh_database_with_every_row(
+    migrated_dsn: str, pg_server_dsn: str, tmp_path: Path
+) -> None:
+    from service.dev import seed
+
+    await seed.load(migrated_dsn)
+    await seed.synthetic(migrated_dsn, 30)
+    made = cli(
+        "backup", "--output-dir", str(tmp_path / "backups"), data_dir=tmp_path,
+        DATABASE_URL=migrated_dsn,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    dump = Path(made.stdout.strip())
+    assert dump.parent == tmp_path / "backups" and dump.suffix == ".dump"
+    assert (await asyncio.to_thread(dump.read_bytes))[:5] == b"PGDMP"  # pg_dump's custom format
+    name = f"gp_restored_{os.getpid()}_{time.monotonic_ns()}"
+    try:
+        restored = cli(
+            "restore", str(dump), "--database", name, data_dir=tmp_path,
+            DATABASE_URL=migrated_dsn,
+        )  # fmt: skip
+        assert restored.returncode == 0, restored.stderr
+        before = await _table_digests(migrated_dsn)
+        after = await _table_digests(with_database(pg_server_dsn, name))
+        assert before["ghost_entities"][0] >= 30 and before == after
+        refused = cli("restore", str(dump), data_dir=tmp_path, DATABASE_URL=migrated_dsn)
+        assert "not empty" in one_line_error(refused)
+    finally:
+        drop_database(pg_server_dsn, name)
+
+
+async def test_seed_bumps_cache_namespaces_and_flush_keeps_limits(
+    migrated_dsn: str, redis_url: str, tmp_path: Path
+) -> None:
+    import redis.asyncio as redis
+
+    from service.cache.engine import generation_key
+    from service.dev import cachectl
+
+    client = redis.Redis.from_url(redis_url)
+    try:
+        await client.set(generation_key("ghosts"), 41)
+        await client.set("gp:v1:ghosts:g41:bloody-mary", b"{}")
+        await client.set("gp:v1:rl:anonymous:127.0.0.1", 3)
+        result = cli(
+            "seed", "--clean", data_dir=tmp_path, DATABASE_URL=migrated_dsn, REDIS_URL=redis_url
+        )
+        assert result.returncode == 0, result.stderr
+        assert await client.get(generation_key("ghosts")) == b"42"
+        assert await cachectl.flush(redis_url) == 2
+        assert await client.exists(generation_key("ghosts"), "gp:v1:ghosts:g41:bloody-mary") == 0
+        assert await client.get("gp:v1:rl:anonymous:127.0.0.1") == b"3"
+    finally:
+        await client.aclose()

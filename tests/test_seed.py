@@ -93,3 +93,37 @@ async def test_synthetic_seed_loads_proportional_data(
     assert got["interactions"] == 2 * entities
     assert got["stories"] == got["story_ghost_entities"] == entities // 2
     assert got["users"] == max(1, entities // 20)
+
+
+async def test_clean_synthetic_removes_only_synthetic_rows(
+    migrated_dsn: str, conn: asyncpg.Connection
+) -> None:
+    await seed.load(migrated_dsn)
+    demo = await counts(conn)
+    await seed.synthetic(migrated_dsn, 40)
+    await seed.clean(migrated_dsn, "synthetic")
+    assert await counts(conn) == demo
+    await seed.synthetic(migrated_dsn, 5)
+    await seed.clean(migrated_dsn, "all")
+    assert all(count == 0 for count in (await counts(conn)).values())
+
+
+async def test_seeds_and_copy_columns_fit_the_schema(migrated_dsn: str) -> None:
+    assert await seed.verify(migrated_dsn) == []
+
+
+async def test_a_seed_that_no_longer_fits_is_named_with_its_line(
+    migrated_dsn: str, conn: asyncpg.Connection
+) -> None:
+    await conn.execute("ALTER TABLE feature_flags RENAME COLUMN description TO summary")
+    await conn.execute("ALTER TABLE stories RENAME COLUMN reading_minutes TO minutes")
+    problems = await seed.verify(migrated_dsn)
+    demo = (ROOT / "db" / "seeds" / "demo.sql").read_text().splitlines()
+    seeded = [p for p in problems if p.startswith("db/seeds/demo.sql:")]
+    assert len(seeded) == 1, problems
+    line = int(seeded[0].split(":")[1])
+    assert "description" in demo[line - 1] or "reading_minutes" in demo[line - 1], seeded
+    copies = [p for p in problems if p.startswith("service/dev/seed.py:")]
+    assert len(copies) == 1 and "COPY into stories" in copies[0], problems
+    # Nothing stayed behind: each check ran in a transaction that was rolled back.
+    assert await conn.fetchval("SELECT count(*) FROM users") == 0

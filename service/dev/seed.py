@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 import sys
 import time
 import uuid
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -17,6 +19,12 @@ from service.config import ROOT
 SEEDS_DIR = ROOT / "db" / "seeds"
 DEMO_SEED = SEEDS_DIR / "demo.sql"
 DEMO_CLEAN = SEEDS_DIR / "demo_clean.sql"
+SYNTHETIC_CLEAN = SEEDS_DIR / "synthetic_clean.sql"
+CLEAN_FILES = {
+    "demo": (DEMO_CLEAN,),
+    "synthetic": (SYNTHETIC_CLEAN,),
+    "all": (DEMO_CLEAN, SYNTHETIC_CLEAN),
+}
 
 BATCH_SIZE = 10_000
 # Synthetic rows are marked by their slugs / usernames / emails so they are easy to find.
@@ -42,11 +50,12 @@ NOUNS = (
 ORIGINS = ("England", "Ireland", "Scotland", "Japan", "Mexico", "USA", "Russia", "Philippines")
 
 
-async def _run_file(database_url: str, path: Any) -> None:
+async def _run_file(database_url: str, path: Path) -> None:
+    text = await asyncio.to_thread(path.read_text)
     connection = await asyncpg.connect(database_url)
     try:
         async with connection.transaction():
-            await connection.execute(path.read_text())
+            await connection.execute(text)
     finally:
         await connection.close()
 
@@ -58,11 +67,61 @@ async def load(database_url: str) -> int:
     return 0
 
 
-async def clean(database_url: str) -> int:
-    """Remove exactly the demo dataset (rows whose ids carry the seed prefix)."""
-    await _run_file(database_url, DEMO_CLEAN)
-    print("demo data removed", file=sys.stderr)
+async def clean(database_url: str, what: str = "demo") -> int:
+    """Remove exactly the demo dataset (ids with the seed prefix), the synthetic rows, or both."""
+    texts = [await asyncio.to_thread(path.read_text) for path in CLEAN_FILES[what]]
+    connection = await asyncpg.connect(database_url)
+    try:
+        async with connection.transaction():
+            for text in texts:
+                await connection.execute(text)
+    finally:
+        await connection.close()
+    print(f"{'demo and synthetic' if what == 'all' else what} data removed", file=sys.stderr)
     return 0
+
+
+def _line_of(text: str, position: object) -> int:
+    """The 1-based line of a 1-based character position PostgreSQL reported (1 if none)."""
+    try:
+        offset = int(str(position)) - 1
+    except ValueError:
+        return 1
+    return text.count("\n", 0, max(offset, 0)) + 1
+
+
+class CopyColumnsError(RuntimeError):
+    """A COPY of the synthetic loader does not fit the schema; names the loader's line."""
+
+
+async def verify(database_url: str) -> list[str]:
+    """Run every db/seeds/*.sql and the synthetic loader's COPYs against the schema of
+    `database_url`, each in a transaction that is rolled back; problems as `file:line: ...`."""
+    problems: list[str] = []
+    connection = await asyncpg.connect(database_url)
+    try:
+        for path in sorted(SEEDS_DIR.glob("*.sql")):
+            text = await asyncio.to_thread(path.read_text)
+            transaction = connection.transaction()
+            await transaction.start()
+            try:
+                await connection.execute(text)
+            except asyncpg.PostgresError as exc:
+                line = _line_of(text, getattr(exc, "position", None))
+                problems.append(f"{path.relative_to(ROOT)}:{line}: {type(exc).__name__}: {exc}")
+            finally:
+                await transaction.rollback()
+        transaction = connection.transaction()
+        await transaction.start()
+        try:
+            await _fill(connection, 2, random.Random(1), "verify", quiet=True)  # noqa: S311
+        except CopyColumnsError as exc:
+            problems.append(str(exc))
+        finally:
+            await transaction.rollback()
+    finally:
+        await connection.close()
+    return problems
 
 
 class Progress:
@@ -93,28 +152,65 @@ async def _copy(
     columns: Sequence[str],
     rows: Iterator[tuple[Any, ...]],
     total: int,
+    *,
+    quiet: bool = False,
 ) -> None:
-    progress = Progress(total, table)
+    # Where this COPY's column list is written, for errors: the caller's line.
+    caller = sys._getframe(1)
+    where = f"{Path(caller.f_code.co_filename).relative_to(ROOT)}:{caller.f_lineno}"
+    progress = None if quiet else Progress(total, table)
     batch: list[tuple[Any, ...]] = []
+
+    async def flush() -> None:
+        try:
+            await connection.copy_records_to_table(table, records=batch, columns=columns)
+        except (asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            raise CopyColumnsError(
+                f"{where}: COPY into {table} ({', '.join(columns)}): {type(exc).__name__}: {exc}"
+            ) from exc
+        if progress is not None:
+            progress.advance(len(batch))
+
     for row in rows:
         batch.append(row)
         if len(batch) >= BATCH_SIZE:
-            await connection.copy_records_to_table(table, records=batch, columns=columns)
-            progress.advance(len(batch))
+            await flush()
             batch = []
     if batch or total == 0:
-        await connection.copy_records_to_table(table, records=batch, columns=columns)
-        progress.advance(len(batch))
+        await flush()
 
 
 async def synthetic(database_url: str, entities: int, *, seed: int = 1) -> int:
     """Generate `entities` entities, entities/2 stories, entities/20 users and 2x interactions."""
     if entities < 1:
         raise ValueError("--synthetic needs at least 1 entity")
-    rng = random.Random(seed)  # noqa: S311 - reproducible data, not secrets
-    run = uuid.uuid4().hex[:8]
-    now = datetime.now(UTC)
     started = time.perf_counter()
+    connection = await asyncpg.connect(database_url)
+    try:
+        async with connection.transaction():
+            await _fill(connection, entities, random.Random(seed), uuid.uuid4().hex[:8])  # noqa: S311
+        # COPY leaves GIN entries in the pending list and no statistics; the planner needs both.
+        await connection.execute("VACUUM ANALYZE")
+    finally:
+        await connection.close()
+    elapsed = time.perf_counter() - started
+    print(
+        f"synthetic: {entities} entities in {elapsed:.1f}s ({entities / elapsed:,.0f} entities/s)",
+        file=sys.stderr,
+    )
+    return 0
+
+
+async def _fill(
+    connection: asyncpg.Connection,
+    entities: int,
+    rng: random.Random,
+    run: str,
+    *,
+    quiet: bool = False,
+) -> None:
+    """COPY the synthetic rows in (inside the caller's transaction)."""
+    now = datetime.now(UTC)
     user_ids = [uuid.uuid4() for _ in range(max(1, entities // 20))]
     entity_ids = [uuid.uuid4() for _ in range(entities)]
     story_ids = [uuid.uuid4() for _ in range(entities // 2)]
@@ -189,35 +285,21 @@ async def synthetic(database_url: str, entities: int, *, seed: int = 1) -> int:
                 now - timedelta(seconds=rng.randint(0, 2_592_000)),
             )
 
-    connection = await asyncpg.connect(database_url)
-    try:
-        async with connection.transaction():
-            await _copy(connection, "users",
-                        ("id", "email", "username", "display_name", "password_hash", "role",
-                         "tier"),
-                        users(), len(user_ids))  # fmt: skip
-            await _copy(connection, "ghost_entities",
-                        ("id", "slug", "name", "entity_type", "origin", "location", "era",
-                         "description", "danger_level", "characteristics", "tags", "status",
-                         "published_at"),
-                        ghosts(), entities)  # fmt: skip
-            await _copy(connection, "stories",
-                        ("id", "slug", "title", "summary", "body", "tags", "reading_minutes",
-                         "status", "published_at"),
-                        stories(), len(story_ids))  # fmt: skip
-            await _copy(connection, "story_ghost_entities",
-                        ("story_id", "ghost_entity_id", "role", "position"),
-                        links(), len(story_ids))  # fmt: skip
-            await _copy(connection, "interactions",
-                        ("user_id", "ghost_entity_id", "story_id", "kind", "created_at"),
-                        interactions(), entities * 2)  # fmt: skip
-        # COPY leaves GIN entries in the pending list and no statistics; the planner needs both.
-        await connection.execute("VACUUM ANALYZE")
-    finally:
-        await connection.close()
-    elapsed = time.perf_counter() - started
-    print(
-        f"synthetic: {entities} entities in {elapsed:.1f}s ({entities / elapsed:,.0f} entities/s)",
-        file=sys.stderr,
-    )
-    return 0
+    await _copy(connection, "users",
+                ("id", "email", "username", "display_name", "password_hash", "role", "tier"),
+                users(), len(user_ids), quiet=quiet)  # fmt: skip
+    await _copy(connection, "ghost_entities",
+                ("id", "slug", "name", "entity_type", "origin", "location", "era",
+                 "description", "danger_level", "characteristics", "tags", "status",
+                 "published_at"),
+                ghosts(), entities, quiet=quiet)  # fmt: skip
+    await _copy(connection, "stories",
+                ("id", "slug", "title", "summary", "body", "tags", "reading_minutes",
+                 "status", "published_at"),
+                stories(), len(story_ids), quiet=quiet)  # fmt: skip
+    await _copy(connection, "story_ghost_entities",
+                ("story_id", "ghost_entity_id", "role", "position"),
+                links(), len(story_ids), quiet=quiet)  # fmt: skip
+    await _copy(connection, "interactions",
+                ("user_id", "ghost_entity_id", "story_id", "kind", "created_at"),
+                interactions(), entities * 2, quiet=quiet)  # fmt: skip
