@@ -15,6 +15,7 @@ import pytest
 import redis.asyncio as redis
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from apicheck import PASSWORD, SignedIn, bearer, sign_up
 from cachepeek import peek
 
 from service.app import create_app
@@ -30,31 +31,9 @@ Client = TestClient[web.Request, web.Application]
 Headers = dict[str, str]
 Json = Any
 
-PASSWORD = "correct horse battery staple"
 ANONYMOUS: Headers = {}
 # Bounds that only turn a hang into a failure; nothing here measures speed.
 NO_HANG = 30.0
-
-
-def bearer(token: str) -> Headers:
-    return {"Authorization": f"Bearer {token}"}
-
-
-async def register(client: Client, username: str) -> dict[str, Any]:
-    """A new reader through the API; the cookie jar is left empty (requests say who they are)."""
-    response = await client.post(
-        "/v1/auth/register",
-        json={
-            "email": f"{username}@example.org",
-            "username": username,
-            "password": PASSWORD,
-            "display_name": username.title(),
-        },
-    )
-    body: dict[str, Any] = await response.json()
-    assert response.status == 201, body
-    client.session.cookie_jar.clear()
-    return body
 
 
 async def get(client: Client, path: str, headers: Headers = ANONYMOUS) -> tuple[int, Json]:
@@ -131,16 +110,13 @@ async def relate(conn: asyncpg.Connection, source: str, target: str) -> None:
 
 
 @pytest.fixture
-async def world(client: Client, conn: asyncpg.Connection) -> World:
-    eddie = await register(client, "eddie")
-    await conn.execute("UPDATE users SET role = 'editor' WHERE username = 'eddie'")
-    editor = bearer(eddie["token"])
-    alice = await register(client, "alice")
+async def world(client: Client, conn: asyncpg.Connection, editor: SignedIn) -> World:
+    alice = await sign_up(client, "alice")
     for slug in ("grey-lady", "white-lady", "black-dog"):
-        await ghost(client, editor, slug)
+        await ghost(client, editor.headers, slug)
     await relate(conn, "grey-lady", "white-lady")
-    await story(client, editor, "night-walk", "grey-lady")
-    await story(client, editor, "lonely-road")
+    await story(client, editor.headers, "night-walk", "grey-lady")
+    await story(client, editor.headers, "lonely-road")
     await conn.execute(
         "INSERT INTO feature_flags (key, enabled, rollout_percent) VALUES"
         " ('digital-twin', true, 100), ('recommendations-v2', false, 0)"
@@ -149,10 +125,10 @@ async def world(client: Client, conn: asyncpg.Connection) -> World:
         client,
         "POST",
         "/v1/stories/night-walk/comments",
-        bearer(alice["token"]),
+        alice.headers,
         {"body": "I saw her too."},
     )
-    return World(client, conn, editor, bearer(alice["token"]), alice["token"], comment["id"])
+    return World(client, conn, editor.headers, alice.headers, alice.token, comment["id"])
 
 
 # Every cached route, as an anonymous reader asks for it.
@@ -560,7 +536,7 @@ async def change_password_elsewhere(client: Client, token: str, other_token: str
 async def test_revocation_is_seen_at_once_by_every_instance(
     client: Client, settings: Settings, revoke: Callable[[Client, str, str], Awaitable[None]]
 ) -> None:
-    token = (await register(client, "ada"))["token"]
+    token = (await sign_up(client, "ada")).token
     response = await client.post("/v1/auth/login", json={"login": "ada", "password": PASSWORD})
     other_token = (await response.json())["token"]
     client.session.cookie_jar.clear()
@@ -581,13 +557,13 @@ async def test_revocation_is_seen_at_once_by_every_instance(
 async def test_a_cached_session_is_never_used_past_its_expiry(
     client: Client, conn: asyncpg.Connection
 ) -> None:
-    body = await register(client, "ada")
-    session_id = uuid.UUID(body["session_id"])
+    ada = await sign_up(client, "ada")
+    session_id = uuid.UUID(ada.session_id)
     await conn.execute(
         "UPDATE sessions SET expires_at = now() + interval '3 seconds' WHERE id = $1", session_id
     )
-    assert (await client.get("/v1/me", headers=bearer(body["token"]))).status == 200
-    assert await peek(client.app[REDIS], Keys.session(token_hash(body["token"])))
+    assert (await client.get("/v1/me", headers=ada.headers)).status == 200
+    assert await peek(client.app[REDIS], Keys.session(token_hash(ada.token)))
     ended = "SELECT expires_at <= now() FROM sessions WHERE id = $1"
     async with asyncio.timeout(NO_HANG):  # until PostgreSQL's clock says it has ended
         while True:
@@ -595,14 +571,13 @@ async def test_a_cached_session_is_never_used_past_its_expiry(
                 break
             await asyncio.sleep(0.1)
     # Nothing dropped the cached copy, which would live SESSION_CACHE_TTL: it knew the end.
-    assert (await client.get("/v1/me", headers=bearer(body["token"]))).status == 401
+    assert (await client.get("/v1/me", headers=ada.headers)).status == 401
 
 
 async def test_a_session_changed_in_sql_is_seen_once_its_copy_is_dropped(
     client: Client, conn: asyncpg.Connection
 ) -> None:
-    body = await register(client, "ada")
-    token = body["token"]
+    token = (await sign_up(client, "ada")).token
     assert (await client.get("/v1/me", headers=bearer(token))).status == 200
     await conn.execute("UPDATE users SET role = 'editor' WHERE username = 'ada'")
     draft = {"slug": "x", "name": "X", "entity_type": "apparition", "danger_level": 1}
@@ -692,7 +667,7 @@ async def test_after_an_outage_sessions_come_from_postgresql_until_older_copies_
     """A revocation one process could not send to Redis must not be missed by another process
     that reaches Redis again before the first replays it."""
     server = ours(redis_server)
-    token = (await register(client, "ada"))["token"]
+    token = (await sign_up(client, "ada")).token
     # The revoking process gives up on Redis at the first failure and never retries by itself.
     stubborn = dataclasses.replace(
         settings, cache_breaker_failures=1, cache_breaker_cooldown=3600.0, cache_timeout=0.2

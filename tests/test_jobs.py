@@ -10,7 +10,7 @@ import signal
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
@@ -19,22 +19,11 @@ import pytest
 
 from service.config import ROOT
 from service.jobs import queue as jobs
-from service.store.db import Connection, init_connection, transaction
+from service.store.db import Connection, transaction
 from service.store.queries import jobs as queries
 
 # Generous bounds that only catch hangs; nothing here measures speed.
 NO_HANG = 60.0
-
-
-@pytest.fixture
-async def wconn(migrated_dsn: str) -> AsyncIterator[Connection]:
-    """A connection set up as a worker's (JSON codecs), for driving a worker step by step."""
-    connection = await asyncpg.connect(migrated_dsn)
-    await init_connection(connection)
-    try:
-        yield connection
-    finally:
-        await connection.close()
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], what: str) -> None:

@@ -3,21 +3,17 @@ and /docs renders it without loading anything from elsewhere."""
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import msgspec
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
-from apicheck import PROBLEM_CONTENT_TYPE, operations, resolve, scratch_database
+from aiohttp.test_utils import TestClient, make_mocked_request
+from apicheck import PROBLEM_CONTENT_TYPE, operations, resolve
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 
-from service.app import create_app
-from service.config import Settings
-from service.dev.embedded import EmbeddedRedis
 from service.web import ratelimit
 from service.web.openapi import ENDPOINTS, PATH_PARAM
 
@@ -29,21 +25,6 @@ EXTERNAL_REFERENCE = re.compile(
     r"""|url\(\s*["']?\s*(?:https?:)?//|\b(?:fetch|import)\s*\(?\s*["'`](?:https?:)?//""",
     re.IGNORECASE,
 )
-
-
-@pytest.fixture(scope="module")
-def module_dsn(pg_server_dsn: str, migrated_template: str) -> Iterator[str]:
-    with scratch_database(pg_server_dsn, migrated_template, "gp_openapi") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-async def api(module_dsn: str, redis_server: EmbeddedRedis | None) -> AsyncIterator[Client]:
-    """One app for the module: these tests only read the document and the docs page."""
-    redis_url = os.environ.get("TEST_REDIS_URL") or (redis_server.start() if redis_server else "")
-    settings = Settings(database_url=module_dsn, redis_url=redis_url, db_pool_min_size=1)
-    async with TestClient(TestServer(create_app(settings))) as client:
-        yield client
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import pytest
 import redis.asyncio as redis
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
-from apicheck import check_problem, mint_session
+from apicheck import bearer, check_problem, mint_session
 
 from service.app import create_app
 from service.config import Settings
@@ -190,7 +190,7 @@ async def test_a_used_up_quota_is_a_429_problem_over_http(
     quota_client: Client, migrated_dsn: str, store: redis.Redis
 ) -> None:
     token = await mint_session(migrated_dsn, role="reader", tier="free")
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = bearer(token)
     midnight = await next_utc_midnight(store)
     for used in (1, 2):
         response = await quota_client.post("/test/spend", headers=headers)
@@ -211,6 +211,6 @@ async def test_a_used_up_quota_is_a_429_problem_over_http(
     assert 'gp_quota_rejections_total{quota="conversation_messages",tier="free"} 1.0' in metrics
 
     # A pro user on the same app has the pro allowance.
-    pro = {"Authorization": f"Bearer {await mint_session(migrated_dsn, tier='pro')}"}
+    pro = bearer(await mint_session(migrated_dsn, tier="pro"))
     statuses = [(await quota_client.post("/test/spend", headers=pro)).status for _ in range(6)]
     assert statuses == [200] * 5 + [429]

@@ -14,7 +14,7 @@ import pytest
 import redis.asyncio as redis
 from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
-from apicheck import check_problem, mint_session
+from apicheck import bearer, check_problem, mint_session
 
 from service.app import create_app
 from service.config import Settings
@@ -47,10 +47,6 @@ def limited(settings: Settings) -> ClientFactory:
             yield client
 
     return make
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def remaining(response: ClientResponse) -> dict[str, tuple[int, int]]:
