@@ -185,6 +185,21 @@ def test_row_structs_are_frozen_and_json_encodable(kinds: ModuleType) -> None:
     assert kinds.ListAuthorsRow is kinds.GetAuthorRow  # one struct per result shape
 
 
+def test_literal_types_are_defined_once_in_the_enums_module(kinds: ModuleType) -> None:
+    enums = importlib.import_module(f"{kinds.__package__}.enums")
+    assert kinds.Mood is enums.Mood and kinds.AuthorsKind is enums.AuthorsKind
+    assert "TypeAlias" not in source_of(kinds) and "from .enums import" in source_of(kinds)
+    assert 'Mood: TypeAlias = Literal["calm", "angry", "sad"]' in source_of(enums)
+    assert 'AuthorsKind: TypeAlias = Literal["human", "ghost"]' in source_of(enums)
+
+
+def test_sql_constants_keep_the_name_line_and_the_lines_as_written(kinds: ModuleType) -> None:
+    assert kinds.GET_AUTHOR.startswith("-- name: GetAuthor :one\nSELECT ")
+    assert 'CALL_VOLATILE = """-- name: CallVolatile :one\nSELECT bump() AS "v!"\n"""' in (
+        source_of(kinds)
+    )
+
+
 # -- kinds ------------------------------------------------------------------------------------
 
 

@@ -26,6 +26,7 @@ from service.jobs import queue as jobs
 from service.store.db import Connection, Executor, writer
 from service.store.queries import preferences as preference_queries
 from service.store.queries import recommendations as queries
+from service.store.queries.enums import RecommendationsAlgorithm
 
 KIND: Final = "recommendations.refresh"
 # How long a computed list is served before a read queues its refresh.
@@ -50,7 +51,7 @@ ACTIONS: Final = {
 }
 
 Signal = Literal["content", "collaborative", "popular"]
-Algorithm = Literal["content", "collaborative", "popular", "hybrid"]
+Algorithm = RecommendationsAlgorithm
 
 
 @dataclass

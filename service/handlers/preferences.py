@@ -2,32 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 from aiohttp import web
 
 from service.store.db import DATABASE, writer
 from service.store.queries import preferences as preference_queries
+from service.store.queries.enums import GhostEntitiesEntityType
 from service.web.api import Routes, read_body, respond, validation_problem
 from service.web.auth import require_user
 
 routes = Routes(tag="me")
 
 # The vocabulary of ghost_entities.entity_type, which preference_profiles' CHECK repeats.
-EntityType = Literal[
-    "apparition",
-    "poltergeist",
-    "demon",
-    "spirit",
-    "revenant",
-    "banshee",
-    "wraith",
-    "shapeshifter",
-    "cryptid",
-    "folk_spirit",
-    "other",
-]
+EntityType = GhostEntitiesEntityType
 # The shape of ghost and story tags (their CHECK constraints), so a favorite can match one.
 Tag = Annotated[str, msgspec.Meta(max_length=64, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
 Danger = Annotated[int, msgspec.Meta(ge=1, le=5)]

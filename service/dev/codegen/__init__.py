@@ -20,7 +20,15 @@ from service.dev.codegen.catalog import Introspector
 from service.dev.codegen.drift import compare
 from service.dev.codegen.errors import CodegenError, Issue
 from service.dev.codegen.model import QueryModel, build
-from service.dev.codegen.render import HEADER, PROJECT_ROOT, format_source, render_module
+from service.dev.codegen.pytypes import ENUMS_MODULE
+from service.dev.codegen.render import (
+    HEADER,
+    PROJECT_ROOT,
+    aliases_of,
+    format_source,
+    render_enums,
+    render_module,
+)
 from service.dev.codegen.source import parse_file
 
 __all__ = [
@@ -52,7 +60,17 @@ def _generate_sync(dsn: str, queries_dir: Path, out_dir: Path) -> dict[Path, str
         queries, file_issues = parse_file(_display(path), raw.decode())
         issues.extend(file_issues)
         parsed.append((path, hashlib.sha256(raw).hexdigest(), queries))
+        if path.stem == ENUMS_MODULE:
+            issues.append(
+                Issue(
+                    _display(path),
+                    1,
+                    f"{ENUMS_MODULE}.py is the generated module of Literal types",
+                    hint="give this query file another name",
+                )
+            )
     intro = Introspector(dsn)
+    aliases: dict[str, str] = {}
     try:
         for path, digest, queries in parsed:
             models: list[QueryModel] = []
@@ -61,14 +79,37 @@ def _generate_sync(dsn: str, queries_dir: Path, out_dir: Path) -> dict[Path, str
                 issues.extend(query_issues)
                 if model is not None:
                     models.append(model)
+                    issues.extend(_collect_aliases(model, aliases))
             target = out_dir / f"{path.stem}.py"
             source = f"{queries_dir.name}/{path.name}"
             out[target] = format_source(render_module(source, digest, models), target)
     finally:
         intro.close()
+    if aliases:
+        target = out_dir / f"{ENUMS_MODULE}.py"
+        out[target] = format_source(render_enums(aliases), target)
     if issues:
         raise CodegenError(sorted(issues, key=lambda i: (str(i.path), i.line)))
     return out
+
+
+def _collect_aliases(model: QueryModel, aliases: dict[str, str]) -> list[Issue]:
+    """Add the model's Literal aliases to `aliases`; one name must mean one set of values."""
+    issues: list[Issue] = []
+    for name, definition in sorted(aliases_of([model])):
+        known = aliases.setdefault(name, definition)
+        if known != definition:
+            q = model.query
+            issues.append(
+                Issue(
+                    q.path,
+                    q.line,
+                    f"the Literal type {name} would be both {known} and {definition}",
+                    q.name,
+                    hint="two enum types or CHECK-constrained columns share one Python name",
+                )
+            )
+    return issues
 
 
 def _display(path: Path) -> Path:

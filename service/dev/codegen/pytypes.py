@@ -13,7 +13,8 @@ class PyType:
     annotation: str
     imports: frozenset[str]  # "module" for `import module`, "from x import y" otherwise
     container: bool = False  # mutable container: instances may take part in reference cycles
-    aliases: frozenset[tuple[str, str]] = frozenset()  # (name, definition) the module defines
+    # (name, definition) of the Literal aliases it uses, defined once in the generated `enums`
+    aliases: frozenset[tuple[str, str]] = frozenset()
 
     def optional(self) -> PyType:
         if self.annotation == "None" or self.annotation.endswith("| None"):
@@ -87,12 +88,15 @@ def camel(name: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", name))
 
 
+ENUMS_MODULE = "enums"  # the generated module that defines every Literal alias
+
+
 def literal(name: str, values: list[str]) -> PyType:
     """A named `Literal[...]` alias over the allowed values, in the schema's order."""
     definition = "Literal[" + ", ".join(repr(v) for v in values) + "]"
     return PyType(
         name,
-        frozenset({"from typing import Literal", "from typing import TypeAlias"}),
+        frozenset({f"from .{ENUMS_MODULE} import {name}"}),
         aliases=frozenset({(name, definition)}),
     )
 

@@ -26,7 +26,7 @@ __all__ = [
     "list_bookmarks",
 ]
 
-GET_BOOKMARK_TARGET = """\
+GET_BOOKMARK_TARGET = """-- name: GetBookmarkTarget :one
 SELECT
     g.id,
     'ghost' AS "content_type!",
@@ -70,7 +70,7 @@ async def get_bookmark_target(
     return None if row is None else GetBookmarkTargetRow(*row)
 
 
-CREATE_BOOKMARK = """\
+CREATE_BOOKMARK = """-- name: CreateBookmark :one
 INSERT INTO bookmarks (user_id, ghost_entity_id, story_id, note)
 VALUES ($1, $2, $3, $4)
 ON CONFLICT DO NOTHING
@@ -101,7 +101,7 @@ async def create_bookmark(
     return None if row is None else CreateBookmarkRow(*row)
 
 
-GET_BOOKMARK_FOR_TARGET = """\
+GET_BOOKMARK_FOR_TARGET = """-- name: GetBookmarkForTarget :one
 SELECT
     b.id,
     b.note,
@@ -131,7 +131,7 @@ async def get_bookmark_for_target(
     return None if row is None else GetBookmarkForTargetRow(*row)
 
 
-LIST_BOOKMARKS = """\
+LIST_BOOKMARKS = """-- name: ListBookmarks :many
 SELECT
     b.id,
     b.content_type AS "content_type!",
@@ -178,7 +178,7 @@ async def list_bookmarks(
     return [ListBookmarksRow(*row) for row in rows]
 
 
-DELETE_BOOKMARK = """\
+DELETE_BOOKMARK = """-- name: DeleteBookmark :execrows
 DELETE FROM bookmarks
 WHERE id = $1 AND user_id = $2
 """

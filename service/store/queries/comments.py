@@ -32,7 +32,7 @@ __all__ = [
     "update_comment_body",
 ]
 
-GET_PUBLISHED_STORY_ID = """\
+GET_PUBLISHED_STORY_ID = """-- name: GetPublishedStoryId :one
 SELECT s.id
 FROM stories AS s
 WHERE s.slug = $1 AND s.status = 'published'
@@ -51,7 +51,7 @@ async def get_published_story_id(db: Executor, *, slug: str) -> GetPublishedStor
     return None if row is None else GetPublishedStoryIdRow(*row)
 
 
-GET_COMMENT = """\
+GET_COMMENT = """-- name: GetComment :one
 SELECT
     c.id,
     c.story_id,
@@ -77,7 +77,7 @@ async def get_comment(db: Executor, *, id: uuid.UUID) -> GetCommentRow | None:
     return None if row is None else GetCommentRow(*row)
 
 
-LIST_TOP_LEVEL_COMMENTS = """\
+LIST_TOP_LEVEL_COMMENTS = """-- name: ListTopLevelComments :many
 SELECT
     c.id,
     c.parent_id,
@@ -132,7 +132,7 @@ async def list_top_level_comments(
     return [ListTopLevelCommentsRow(*row) for row in rows]
 
 
-LIST_COMMENT_REPLIES = """\
+LIST_COMMENT_REPLIES = """-- name: ListCommentReplies :many
 WITH RECURSIVE thread AS (
     SELECT
         c.id,
@@ -191,7 +191,7 @@ async def list_comment_replies(
     return [ListCommentRepliesRow(*row) for row in rows]
 
 
-CREATE_COMMENT = """\
+CREATE_COMMENT = """-- name: CreateComment :one
 WITH created AS (
     INSERT INTO comments (story_id, user_id, parent_id, body)
     VALUES ($1, $2, $3, $4)
@@ -229,7 +229,7 @@ async def create_comment(
     return None if row is None else CreateCommentRow(*row)
 
 
-UPDATE_COMMENT_BODY = """\
+UPDATE_COMMENT_BODY = """-- name: UpdateCommentBody :one
 WITH updated AS (
     UPDATE comments
     SET body = $1
@@ -263,7 +263,7 @@ async def update_comment_body(
     return None if row is None else UpdateCommentBodyRow(*row)
 
 
-SOFT_DELETE_COMMENT = """\
+SOFT_DELETE_COMMENT = """-- name: SoftDeleteComment :execrows
 UPDATE comments
 SET deleted_at = now()
 WHERE id = $1 AND deleted_at IS NULL

@@ -12,7 +12,7 @@ __all__ = [
     "list_enabled_feature_flags",
 ]
 
-LIST_ENABLED_FEATURE_FLAGS = """\
+LIST_ENABLED_FEATURE_FLAGS = """-- name: ListEnabledFeatureFlags :many
 SELECT
     f.key,
     f.rollout_percent,

@@ -12,7 +12,7 @@ __all__ = [
     "list_applied_migrations",
 ]
 
-LIST_APPLIED_MIGRATIONS = """\
+LIST_APPLIED_MIGRATIONS = """-- name: ListAppliedMigrations :many
 SELECT version
 FROM schema_migrations
 ORDER BY version

@@ -4,11 +4,12 @@
 
 import datetime
 import uuid
-from typing import Literal, TypeAlias
 
 import msgspec
 
 from service.store.db import Executor, writer
+
+from .enums import InteractionsKind
 
 __all__ = [
     "LOCK_LIKE",
@@ -22,9 +23,7 @@ __all__ = [
     "record_like",
 ]
 
-InteractionsKind: TypeAlias = Literal["view", "like", "share", "read"]
-
-RECORD_INTERACTION = """\
+RECORD_INTERACTION = """-- name: RecordInteraction :one
 WITH target AS (
     SELECT
         g.id AS ghost_entity_id,
@@ -69,7 +68,9 @@ async def record_interaction(
     return None if row is None else RecordInteractionRow(*row)
 
 
-LOCK_LIKE = """SELECT pg_advisory_xact_lock(hashtextextended($1, 0))"""
+LOCK_LIKE = """-- name: LockLike :exec
+SELECT pg_advisory_xact_lock(hashtextextended($1, 0))
+"""
 
 
 async def lock_like(db: Executor, *, lock_key: str) -> None:
@@ -79,7 +80,7 @@ async def lock_like(db: Executor, *, lock_key: str) -> None:
     await writer(db).execute(LOCK_LIKE, lock_key)
 
 
-RECORD_LIKE = """\
+RECORD_LIKE = """-- name: RecordLike :one
 WITH target AS (
     SELECT
         g.id AS ghost_entity_id,

@@ -23,7 +23,7 @@ __all__ = [
     "list_story_slugs_commented_by_user",
 ]
 
-LIST_GHOST_NEIGHBORS = """\
+LIST_GHOST_NEIGHBORS = """-- name: ListGhostNeighbors :many
 SELECT
     'ghost' AS "kind!",
     g.id,
@@ -59,7 +59,7 @@ async def list_ghost_neighbors(db: Executor, *, ghost_id: uuid.UUID) -> list[Lis
     return [ListGhostNeighborsRow(*row) for row in rows]
 
 
-LIST_STORY_NEIGHBORS = """\
+LIST_STORY_NEIGHBORS = """-- name: ListStoryNeighbors :many
 SELECT
     'ghost' AS "kind!",
     g.id,
@@ -79,7 +79,7 @@ async def list_story_neighbors(db: Executor, *, story_id: uuid.UUID) -> list[Lis
     return [ListStoryNeighborsRow(*row) for row in rows]
 
 
-LIST_CONTENT_SLUGS = """\
+LIST_CONTENT_SLUGS = """-- name: ListContentSlugs :many
 SELECT
     'ghost' AS "kind!",
     g.id,
@@ -109,7 +109,7 @@ async def list_content_slugs(
     return [ListContentSlugsRow(*row) for row in rows]
 
 
-LIST_STORY_SLUGS_COMMENTED_BY_USER = """\
+LIST_STORY_SLUGS_COMMENTED_BY_USER = """-- name: ListStorySlugsCommentedByUser :many
 SELECT DISTINCT s.slug
 FROM comments AS c
 INNER JOIN stories AS s ON c.story_id = s.id

@@ -4,11 +4,12 @@
 
 import datetime
 import uuid
-from typing import Literal, TypeAlias
 
 import msgspec
 
 from service.store.db import Executor, JSONValue, rowcount, writer
+
+from .enums import JobsStatus
 
 __all__ = [
     "CLAIM_JOB",
@@ -38,9 +39,7 @@ __all__ = [
     "retry_job",
 ]
 
-JobsStatus: TypeAlias = Literal["queued", "running", "succeeded", "failed", "dead"]
-
-ENQUEUE_JOB = """\
+ENQUEUE_JOB = """-- name: EnqueueJob :one
 WITH job AS (
     INSERT INTO jobs (kind, payload, priority, run_at, max_attempts)
     VALUES (
@@ -79,7 +78,7 @@ async def enqueue_job(
     return None if row is None else EnqueueJobRow(*row)
 
 
-ENQUEUE_JOBS = """\
+ENQUEUE_JOBS = """-- name: EnqueueJobs :execrows
 WITH queued AS (
     INSERT INTO jobs (kind, payload, priority, run_at, max_attempts)
     SELECT
@@ -113,7 +112,7 @@ async def enqueue_jobs(
     )
 
 
-CLAIM_JOB = """\
+CLAIM_JOB = """-- name: ClaimJob :one
 WITH no_flush AS (
     SELECT set_config('synchronous_commit', 'off', TRUE) AS synchronous_commit
 )
@@ -163,7 +162,7 @@ async def claim_job(db: Executor, *, worker_id: str | None, kinds: list[str]) ->
     return None if row is None else ClaimJobRow(*row)
 
 
-LOCK_RUNNING_JOB = """\
+LOCK_RUNNING_JOB = """-- name: LockRunningJob :one
 SELECT id
 FROM jobs
 WHERE id = $1 AND status = 'running' AND locked_by = $2
@@ -177,14 +176,15 @@ LockRunningJobRow = EnqueueJobRow
 async def lock_running_job(
     db: Executor, *, id: uuid.UUID, worker_id: str
 ) -> LockRunningJobRow | None:
-    """Row-lock a job this worker claimed, for the whole run: the stale-job sweep skips locked rows.
+    """Row-lock a job this worker claimed, for the whole run: the stale-job sweep skips locked
+    rows.
     Nothing when the job is no longer this worker's.
     """
     row = await writer(db).fetchrow(LOCK_RUNNING_JOB, id, worker_id)
     return None if row is None else LockRunningJobRow(*row)
 
 
-COMPLETE_JOB = """\
+COMPLETE_JOB = """-- name: CompleteJob :execrows
 UPDATE jobs
 SET
     status = 'succeeded',
@@ -198,7 +198,7 @@ async def complete_job(db: Executor, *, id: uuid.UUID, worker_id: str) -> int:
     return rowcount(await writer(db).execute(COMPLETE_JOB, id, worker_id))
 
 
-RETRY_JOB = """\
+RETRY_JOB = """-- name: RetryJob :one
 UPDATE jobs
 SET
     status = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued' END,
@@ -227,7 +227,7 @@ async def retry_job(
     return None if row is None else RetryJobRow(*row)
 
 
-FAIL_JOB = """\
+FAIL_JOB = """-- name: FailJob :execrows
 UPDATE jobs
 SET
     status = 'failed',
@@ -241,7 +241,7 @@ async def fail_job(db: Executor, *, error: str | None, id: uuid.UUID, worker_id:
     return rowcount(await writer(db).execute(FAIL_JOB, error, id, worker_id))
 
 
-RELEASE_JOB = """\
+RELEASE_JOB = """-- name: ReleaseJob :one
 WITH released AS (
     UPDATE jobs
     SET
@@ -269,7 +269,7 @@ async def release_job(db: Executor, *, id: uuid.UUID, worker_id: str) -> Release
     return None if row is None else ReleaseJobRow(*row)
 
 
-REQUEUE_STALE_JOBS = """\
+REQUEUE_STALE_JOBS = """-- name: RequeueStaleJobs :many
 UPDATE jobs
 SET
     status = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued' END,
@@ -303,7 +303,8 @@ async def requeue_stale_jobs(
     db: Executor, *, lock_timeout: datetime.timedelta
 ) -> list[RequeueStaleJobsRow]:
     """Sweep jobs whose worker died: running, claimed over `lock_timeout` ago and not row-locked
-    (a live worker holds its job's row lock for the whole run). Dead once attempts are used up.
+    (a live worker holds its job's row lock for the whole run). Dead once attempts are used
+    up.
     """
     rows = await writer(db).fetch(REQUEUE_STALE_JOBS, lock_timeout)
     return [RequeueStaleJobsRow(*row) for row in rows]

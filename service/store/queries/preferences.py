@@ -17,7 +17,7 @@ __all__ = [
     "upsert_preferences",
 ]
 
-GET_PREFERENCES = """\
+GET_PREFERENCES = """-- name: GetPreferences :one
 SELECT
     favorite_entity_types,
     favorite_tags,
@@ -47,7 +47,7 @@ async def get_preferences(db: Executor, *, user_id: uuid.UUID) -> GetPreferences
     return None if row is None else GetPreferencesRow(*row)
 
 
-UPSERT_PREFERENCES = """\
+UPSERT_PREFERENCES = """-- name: UpsertPreferences :one
 INSERT INTO preference_profiles (
     user_id,
     favorite_entity_types,

@@ -18,7 +18,7 @@ __all__ = [
     "save_reading_progress",
 ]
 
-LIST_READING_PROGRESS = """\
+LIST_READING_PROGRESS = """-- name: ListReadingProgress :many
 SELECT
     rp.id,
     s.slug AS story_slug,
@@ -68,7 +68,7 @@ async def list_reading_progress(
     return [ListReadingProgressRow(*row) for row in rows]
 
 
-SAVE_READING_PROGRESS = """\
+SAVE_READING_PROGRESS = """-- name: SaveReadingProgress :one
 WITH story AS (
     SELECT
         s.id,

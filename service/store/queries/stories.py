@@ -4,11 +4,17 @@
 
 import datetime
 import uuid
-from typing import Literal, TypeAlias
 
 import msgspec
 
 from service.store.db import Executor, reader, rowcount, writer
+
+from .enums import (
+    GhostEntitiesEntityType,
+    GhostEntitiesStatus,
+    StoriesStatus,
+    StoryGhostEntitiesRole,
+)
 
 __all__ = [
     "DELETE_STORY_BY_SLUG",
@@ -48,24 +54,7 @@ __all__ = [
     "set_story_ghosts",
 ]
 
-GhostEntitiesEntityType: TypeAlias = Literal[
-    "apparition",
-    "poltergeist",
-    "demon",
-    "spirit",
-    "revenant",
-    "banshee",
-    "wraith",
-    "shapeshifter",
-    "cryptid",
-    "folk_spirit",
-    "other",
-]
-GhostEntitiesStatus: TypeAlias = Literal["draft", "published"]
-StoriesStatus: TypeAlias = Literal["draft", "published"]
-StoryGhostEntitiesRole: TypeAlias = Literal["featured", "mentioned"]
-
-DELETE_STORY_BY_SLUG = """\
+DELETE_STORY_BY_SLUG = """-- name: DeleteStoryBySlug :execrows
 DELETE FROM stories
 WHERE slug = $1
 """
@@ -76,7 +65,7 @@ async def delete_story_by_slug(db: Executor, *, slug: str) -> int:
     return rowcount(await writer(db).execute(DELETE_STORY_BY_SLUG, slug))
 
 
-LIST_STORIES_RECENT = """\
+LIST_STORIES_RECENT = """-- name: ListStoriesRecent :many
 SELECT
     s.id,
     s.slug,
@@ -163,7 +152,7 @@ async def list_stories_recent(
     return [ListStoriesRecentRow(*row) for row in rows]
 
 
-LIST_STORIES_BY_TITLE = """\
+LIST_STORIES_BY_TITLE = """-- name: ListStoriesByTitle :many
 SELECT
     s.id,
     s.slug,
@@ -233,7 +222,7 @@ async def list_stories_by_title(
     return [ListStoriesByTitleRow(*row) for row in rows]
 
 
-LIST_STORIES_BY_RELEVANCE = """\
+LIST_STORIES_BY_RELEVANCE = """-- name: ListStoriesByRelevance :many
 SELECT
     s.id,
     s.slug,
@@ -327,7 +316,7 @@ async def list_stories_by_relevance(
     return [ListStoriesByRelevanceRow(*row) for row in rows]
 
 
-GET_STORY_DETAIL = """\
+GET_STORY_DETAIL = """-- name: GetStoryDetail :one
 SELECT
     s.id,
     s.slug,
@@ -386,7 +375,7 @@ async def get_story_detail(
     return None if row is None else GetStoryDetailRow(*row)
 
 
-LIST_STORY_GHOSTS = """\
+LIST_STORY_GHOSTS = """-- name: ListStoryGhosts :many
 SELECT
     g.id,
     g.slug,
@@ -424,7 +413,7 @@ async def list_story_ghosts(
     return [ListStoryGhostsRow(*row) for row in rows]
 
 
-LIST_GHOST_STORIES = """\
+LIST_GHOST_STORIES = """-- name: ListGhostStories :many
 SELECT
     s.id,
     s.slug,
@@ -487,7 +476,7 @@ async def list_ghost_stories(
     return [ListGhostStoriesRow(*row) for row in rows]
 
 
-GET_STORY_FOR_EDIT = """\
+GET_STORY_FOR_EDIT = """-- name: GetStoryForEdit :one
 SELECT
     s.id,
     s.slug,
@@ -522,7 +511,7 @@ async def get_story_for_edit(db: Executor, *, slug: str) -> GetStoryForEditRow |
     return None if row is None else GetStoryForEditRow(*row)
 
 
-INSERT_STORY = """\
+INSERT_STORY = """-- name: InsertStory :one
 INSERT INTO stories (
     slug, title, summary, body, tags, reading_minutes, status, published_at, author_id
 ) VALUES (
@@ -568,7 +557,7 @@ async def insert_story(
     return None if row is None else InsertStoryRow(*row)
 
 
-EDIT_STORY = """\
+EDIT_STORY = """-- name: EditStory :one
 UPDATE stories AS s
 SET
     slug = $1,
@@ -608,7 +597,7 @@ async def edit_story(
     return None if row is None else EditStoryRow(*row)
 
 
-SET_STORY_GHOSTS = """\
+SET_STORY_GHOSTS = """-- name: SetStoryGhosts :exec
 WITH kept AS (
     INSERT INTO story_ghost_entities (story_id, ghost_entity_id, role, position)
     SELECT
@@ -634,7 +623,8 @@ WHERE
 async def set_story_ghosts(
     db: Executor, *, story_id: uuid.UUID, ghost_ids: list[uuid.UUID], roles: list[str]
 ) -> None:
-    """Make a story's linked entities exactly these, in this order (position = index in the arrays);
+    """Make a story's linked entities exactly these, in this order (position = index in the
+    arrays);
     roles[i] is the role of ghost_ids[i]. Links not listed are removed.
     """
     await writer(db).execute(SET_STORY_GHOSTS, story_id, ghost_ids, roles)
