@@ -19,7 +19,7 @@ from service.config import ROOT, SettingError, Settings, describe
 from service.dev import cachectl, migrations, servers
 from service.dev.embedded import redis_bin
 from service.dev.migrations import migrate
-from service.store.schema_check import ServerUnusable
+from service.store.schema_check import ServerUnusable, open_checked
 
 Command = Callable[[argparse.Namespace, Settings], int]
 # Exit codes: 0 done, 1 "no" (pending migrations, lint findings, failed checks), 2 an error
@@ -197,6 +197,17 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     return cmd_generate(args, settings, check=True)
 
 
+def _reachable(url: str, settings: Settings) -> None:
+    """ServerUnusable (one line) unless PostgreSQL answers within DB_CONNECT_TIMEOUT and is
+    new enough."""
+
+    async def probe() -> None:
+        conn = await open_checked(url, timeout=settings.db_connect_timeout)
+        await conn.close()
+
+    asyncio.run(probe())
+
+
 def _check_port_free(host: str, port: int) -> None:
     """CommandError when something already listens on host:port (before "serving on")."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -264,6 +275,7 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     from service.jobs import queue as jobs
 
     url = servers.resolve_database(settings)
+    _reachable(url, settings)
     with servers.recorded(settings, "worker"):
         return jobs.main(dataclasses.replace(settings, database_url=url))
 

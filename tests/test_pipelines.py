@@ -383,3 +383,26 @@ async def test_seed_bumps_cache_namespaces_and_flush_keeps_limits(
         assert await client.get("gp:v1:rl:anonymous:127.0.0.1") == b"3"
     finally:
         await client.aclose()
+
+
+async def test_db_reset_asks_first_then_starts_over_with_the_demo_data(
+    migrated_dsn: str, tmp_path: Path
+) -> None:
+    conn = await asyncpg.connect(migrated_dsn)
+    await conn.execute(
+        "INSERT INTO ghost_entities (slug, name, entity_type, danger_level)"
+        " VALUES ('own-ghost', 'Own Ghost', 'spirit', 1)"
+    )
+    await conn.close()
+    unconfirmed = cli("db-reset", data_dir=tmp_path, DATABASE_URL=migrated_dsn)
+    assert "ARGS=--yes" in one_line_error(unconfirmed)
+    reset = cli("db-reset", "--yes", data_dir=tmp_path, DATABASE_URL=migrated_dsn)
+    assert reset.returncode == 0, reset.stderr
+    conn = await asyncpg.connect(migrated_dsn)
+    try:
+        slugs = {r["slug"] for r in await conn.fetch("SELECT slug FROM ghost_entities")}
+        applied = await conn.fetchval("SELECT count(*) FROM schema_migrations")
+    finally:
+        await conn.close()
+    assert "own-ghost" not in slugs and "bloody-mary" in slugs
+    assert applied == len(MIGRATIONS)

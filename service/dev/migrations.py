@@ -17,14 +17,18 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 from service.config import MIGRATIONS_DIR, ROOT
 from service.dev.embedded import pg_bin_dir
 from service.store.queries import health as health_queries
 from service.store.schema_check import open_checked, where
 
+T = TypeVar("T")
 SCHEMA_FILE = ROOT / "db" / "schema.sql"
 # Lines that change with the server's minor version or with each dump, not with the schema.
 _VOLATILE_DUMP_LINE = re.compile(r"^(-- Dumped (from|by) .*|\\(un)?restrict \S+)$", re.MULTILINE)
@@ -88,6 +92,16 @@ async def _locked(url: str, connect_timeout: float, *dbmate_args: str, dump: boo
         await conn.close()
 
 
+def _run(work: Coroutine[Any, Any, T]) -> T:
+    """Run `work` to completion from synchronous code, even when this thread runs a loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(work)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, work).result()
+
+
 def _ensure_database(url: str, connect_timeout: float) -> None:
     """Create the database of `url` when it does not exist (as `dbmate up` does), race-safely."""
     from service.dev.servers import create_database, with_database
@@ -103,7 +117,7 @@ def _ensure_database(url: str, connect_timeout: float) -> None:
         await conn.close()
         return True
 
-    if asyncio.run(exists()):
+    if _run(exists()):
         return
     name = url.split("?", 1)[0].rsplit("/", 1)[-1]
     try:
@@ -119,14 +133,14 @@ def migrate(
     """Apply pending migrations the way pipelines do: create the database if needed, take the
     migration lock (concurrent runs queue), apply in strict order."""
     _ensure_database(url, connect_timeout)
-    asyncio.run(_locked(url, connect_timeout, "up", "--strict", dump=dump))
+    _run(_locked(url, connect_timeout, "up", "--strict", dump=dump))
 
 
 def rollback(
     url: str, *, dump: bool = False, connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
 ) -> None:
     """Roll back the most recent migration, under the migration lock."""
-    asyncio.run(_locked(url, connect_timeout, "rollback", dump=dump))
+    _run(_locked(url, connect_timeout, "rollback", dump=dump))
 
 
 def migration_files(migrations_dir: Path = MIGRATIONS_DIR) -> dict[str, str]:
@@ -159,7 +173,7 @@ def status(
     exit code 2, so a pipeline can tell "pending" from "could not tell".
     """
     files = migration_files(migrations_dir)
-    applied = set(asyncio.run(applied_versions(url, connect_timeout)))
+    applied = set(_run(applied_versions(url, connect_timeout)))
     pending = [version for version in files if version not in applied]
     for version, name in files.items():
         print(f"[{' ' if version in pending else 'X'}] {name}")
