@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import os
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -22,12 +21,12 @@ from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient, TestServer
 from apicheck import (
     Operation,
+    bearer,
     check_problem,
     json_types,
     mint_session,
     operations,
     query_value,
-    scratch_database,
 )
 from apicheck import wrong_value as wrong_value_for
 
@@ -59,27 +58,8 @@ def label(op: Operation) -> str:
     return op.label
 
 
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 async def problem_of(response: ClientResponse, label: str) -> dict[str, Any]:
     return check_problem(response.status, response.content_type, await response.read(), label=label)
-
-
-@pytest.fixture(scope="module")
-def module_dsn(pg_server_dsn: str, migrated_template: str) -> Iterator[str]:
-    with scratch_database(pg_server_dsn, migrated_template, "gp_faults") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-async def api(module_dsn: str, redis_server: EmbeddedRedis | None) -> AsyncIterator[Client]:
-    """One app for the garbage-input tests, which all fail before they could change data."""
-    redis_url = os.environ.get("TEST_REDIS_URL") or (redis_server.start() if redis_server else "")
-    settings = Settings(database_url=module_dsn, redis_url=redis_url, db_pool_min_size=1)
-    async with TestClient(TestServer(create_app(settings))) as client:
-        yield client
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from urllib.parse import urlencode, urlsplit
 import asyncpg
 import pytest
 import schemathesis
-from apicheck import Operation, ServedApp, mint_session, operations, scratch_database
+from apicheck import Operation, ServedApp, bearer, mint_session, operations, scratch_database
 from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
@@ -79,7 +79,7 @@ class Served:
     def headers_for(self, method: str, path: str) -> dict[str, str]:
         if (method.upper(), path) not in self.secured:
             return {}
-        return {"Authorization": f"Bearer {self.app.run(mint_session(self.dsn))}"}
+        return bearer(self.app.run(mint_session(self.dsn)))
 
     def known_values(self, op: Operation, name: str) -> list[str]:
         """Existing slugs for a path parameter or body field named like one, else []."""
