@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import logging
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated
 
 import asyncpg
 import msgspec
@@ -26,13 +26,9 @@ from service.store.db import DATABASE, Connection, transaction, writer
 from service.store.queries import sessions as session_queries
 from service.store.queries import users as user_queries
 from service.web.api import (
-    Page,
-    PageQuery,
     Routes,
-    decode_cursor,
     no_content,
     not_found,
-    page_of,
     patched,
     path_param,
     read_body,
@@ -47,6 +43,7 @@ from service.web.auth import (
     require_user,
     session_timeouts,
 )
+from service.web.paging import CreatedPosition, Page, PageQuery, page_of, position
 from service.web.problems import Problem, problem_for
 from service.web.request import client_address
 
@@ -124,8 +121,8 @@ class Account(msgspec.Struct, frozen=True):
     email: str
     username: str
     display_name: str
-    role: Literal["reader", "editor", "admin"]
-    tier: Literal["free", "premium", "pro"]
+    role: user_queries.UsersRole
+    tier: user_queries.UsersTier
     created_at: datetime.datetime
     updated_at: datetime.datetime
 
@@ -142,6 +139,10 @@ class SignedIn(msgspec.Struct, frozen=True):
     expires_at: datetime.datetime
     idle_expires_at: datetime.datetime
     user: Account
+
+
+class SessionPosition(CreatedPosition, frozen=True, tag="sessions"):
+    """Where a newest-first page of the user's sessions ended."""
 
 
 class SessionInfo(msgspec.Struct, frozen=True):
@@ -418,18 +419,13 @@ async def list_my_sessions(request: web.Request) -> web.Response:
     """The signed-in user's live sessions, newest first."""
     user = await require_user(request)
     query = read_query(request, PageQuery)
-    after_created_at: datetime.datetime | None = None
-    after_id: uuid.UUID | None = None
-    if query.cursor is not None:
-        after_created_at, after_id = decode_cursor(
-            query.cursor, tuple[datetime.datetime, uuid.UUID]
-        )
+    after = position(query.cursor, SessionPosition)
     # The primary, so a session revoked a moment ago is not listed from a lagging replica.
     rows = await session_queries.list_live_sessions_for_user(
         writer(request.app[DATABASE]),
         user_id=user.id,
-        after_created_at=after_created_at,
-        after_id=after_id,
+        after_created_at=after.created_at if after else None,
+        after_id=after.id if after else None,
         max_rows=query.limit + 1,
     )
     items = [
@@ -445,7 +441,7 @@ async def list_my_sessions(request: web.Request) -> web.Response:
         )
         for row in rows
     ]
-    page = page_of(items, query.limit, lambda session: (session.created_at, session.id))
+    page = page_of(items, query.limit, lambda item: SessionPosition(item.created_at, item.id))
     return respond(request, page, private=True)
 
 

@@ -12,13 +12,9 @@ from aiohttp import web
 from service.store.db import DATABASE, writer
 from service.store.queries import bookmarks as bookmark_queries
 from service.web.api import (
-    Page,
-    PageQuery,
     Routes,
-    decode_cursor,
     no_content,
     not_found,
-    page_of,
     path_param,
     read_body,
     read_query,
@@ -26,6 +22,7 @@ from service.web.api import (
     validation_problem,
 )
 from service.web.auth import require_user
+from service.web.paging import CreatedPosition, Page, PageQuery, page_of, position
 from service.web.problems import Problem
 
 routes = Routes(tag="me")
@@ -34,8 +31,13 @@ ContentType = Literal["ghost", "story"]
 # The slug CHECK of ghost_entities and stories.
 Slug = Annotated[str, msgspec.Meta(max_length=120, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
 
+
+class BookmarkPosition(CreatedPosition, frozen=True, tag="bookmarks"):
+    """Where a newest-first page of bookmarks ended."""
+
+
 # Keyset position before the newest bookmark: the first page starts here.
-_NEWEST = (datetime.datetime.max.replace(tzinfo=datetime.UTC), uuid.UUID(int=0))
+_NEWEST = BookmarkPosition(datetime.datetime.max.replace(tzinfo=datetime.UTC), uuid.UUID(int=0))
 
 
 class BookmarkBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -70,21 +72,17 @@ async def list_bookmarks(request: web.Request) -> web.Response:
     """The signed-in user's bookmarks of published content, newest first."""
     user = await require_user(request)
     query = read_query(request, PageQuery)
-    after_created_at, after_id = (
-        _NEWEST
-        if query.cursor is None
-        else decode_cursor(query.cursor, tuple[datetime.datetime, uuid.UUID])
-    )
+    after = position(query.cursor, BookmarkPosition) or _NEWEST
     # The primary: a replica may not have the bookmark added a moment ago.
     rows = await bookmark_queries.list_bookmarks(
         writer(request.app[DATABASE]),
         user_id=user.id,
-        after_created_at=after_created_at,
-        after_id=after_id,
+        after_created_at=after.created_at,
+        after_id=after.id,
         max_rows=query.limit + 1,
     )
     items = [msgspec.convert(row, Bookmark, from_attributes=True) for row in rows]
-    page = page_of(items, query.limit, lambda bookmark: (bookmark.created_at, bookmark.id))
+    page = page_of(items, query.limit, lambda item: BookmarkPosition(item.created_at, item.id))
     return respond(request, page, private=True)
 
 

@@ -19,13 +19,9 @@ from service.cache.catalog import TTL_MEDIUM, Keys, comments_written
 from service.store.db import DATABASE, Executor, writer
 from service.store.queries import comments as comment_queries
 from service.web.api import (
-    Page,
-    PageQuery,
     Routes,
-    decode_cursor,
     no_content,
     not_found,
-    page_of,
     path_param,
     read_body,
     read_query,
@@ -34,12 +30,18 @@ from service.web.api import (
 )
 from service.web.auth import CurrentUser, require_user
 from service.web.cached import public
+from service.web.paging import CreatedPosition, Page, PageQuery, page_of, position
 from service.web.problems import Problem
 
 routes = Routes(tag="comments")
 
+
+class CommentPosition(CreatedPosition, frozen=True, tag="comments"):
+    """Where an oldest-first page of a story's threads ended."""
+
+
 # Keyset position before the oldest comment: the first page starts here.
-_OLDEST = (datetime.datetime.min.replace(tzinfo=datetime.UTC), uuid.UUID(int=0))
+_OLDEST = CommentPosition(datetime.datetime.min.replace(tzinfo=datetime.UTC), uuid.UUID(int=0))
 
 # The comments.body CHECK, plus at least one visible character.
 CommentText = Annotated[str, msgspec.Meta(min_length=1, max_length=5000, pattern=r"\S")]
@@ -144,11 +146,7 @@ async def list_comments(request: web.Request) -> web.Response:
     """A published story's comment threads, oldest first (top-level comments are paged)."""
     slug = path_param(request, "slug", str)
     query = read_query(request, PageQuery)
-    after = (
-        _OLDEST
-        if query.cursor is None
-        else decode_cursor(query.cursor, tuple[datetime.datetime, uuid.UUID])
-    )
+    after = position(query.cursor, CommentPosition) or _OLDEST
     # Everyone sees the same threads (no drafts): the cache serves signed-in readers too.
     key = Keys.comments(slug, query.limit, query.cursor)
     load = partial(_thread_page, request.app[DATABASE].primary, slug, query.limit, after)
@@ -156,21 +154,20 @@ async def list_comments(request: web.Request) -> web.Response:
 
 
 async def _thread_page(
-    db: Executor, slug: str, limit: int, after: tuple[datetime.datetime, uuid.UUID]
+    db: Executor, slug: str, limit: int, after: CommentPosition
 ) -> Page[CommentThread] | None:
     """A page of the threads of the published story at `slug`; None when there is none."""
     story = await comment_queries.get_published_story_id(db, slug=slug)
     if story is None:
         return None
-    after_created_at, after_id = after
     rows = await comment_queries.list_top_level_comments(
         db,
         story_id=story.id,
-        after_created_at=after_created_at,
-        after_id=after_id,
+        after_created_at=after.created_at,
+        after_id=after.id,
         max_rows=limit + 1,
     )
-    page = page_of(rows, limit, lambda row: (row.created_at, row.id))
+    page = page_of(rows, limit, lambda row: CommentPosition(row.created_at, row.id))
     replies = await comment_queries.list_comment_replies(
         db, root_ids=[row.id for row in page.items]
     )

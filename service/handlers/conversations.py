@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from typing import Annotated, Final, Literal
+from typing import Annotated, Final
 
 import msgspec
 from aiohttp import web
@@ -14,9 +14,10 @@ from service.store.db import DATABASE, Executor, transaction
 from service.store.queries import conversations as conversation_queries
 from service.store.queries import ghosts as ghost_queries
 from service.web import quotas
-from service.web.api import Page, Routes, not_found, read_body, read_query, respond
+from service.web.api import Routes, not_found, read_body, read_query, respond
 from service.web.auth import can_edit, require_user
-from service.web.content import ListQuery, keyset_page, position, slug_param
+from service.web.content import slug_param
+from service.web.paging import CreatedPosition, ListQuery, Page, keyset_page, position
 
 routes = Routes(tag="conversations")
 
@@ -33,7 +34,7 @@ class ConversationMessage(msgspec.Struct, frozen=True):
     """A message of the user, or a reply of the entity with the quotes it cites."""
 
     id: uuid.UUID
-    role: Literal["user", "ghost"]
+    role: conversation_queries.ConversationMessagesRole
     body: str
     citations: list[Citation]
     created_at: datetime.datetime
@@ -52,11 +53,8 @@ class ConversationExchange(msgspec.Struct, frozen=True):
     reply: ConversationMessage
 
 
-class MessagePosition(msgspec.Struct, frozen=True, array_like=True, tag="conversation"):
+class MessagePosition(CreatedPosition, frozen=True, tag="conversation"):
     """Where a newest-first page of a conversation ended."""
-
-    created_at: datetime.datetime
-    id: uuid.UUID
 
 
 async def _entity(request: web.Request, db: Executor) -> tuple[uuid.UUID, Entity]:

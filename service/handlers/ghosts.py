@@ -22,7 +22,6 @@ from service.store.db import DATABASE, Executor, transaction
 from service.store.queries import ghosts as ghost_queries
 from service.store.queries import stories as story_queries
 from service.web.api import (
-    Page,
     Routes,
     no_content,
     not_found,
@@ -34,23 +33,26 @@ from service.web.api import (
 from service.web.auth import EDITOR_ROLES, require_role
 from service.web.cached import digest, public
 from service.web.content import (
-    ListQuery,
-    NamePosition,
-    RecentPosition,
-    RelevancePosition,
     SearchText,
     Slug,
     Status,
     TagList,
     Tags,
     field_problem,
-    keyset_page,
-    position,
     respond_content,
     sees_drafts,
     shaped,
     slug_param,
     tag_list,
+)
+from service.web.paging import (
+    ListQuery,
+    NamePosition,
+    Page,
+    RecentPosition,
+    RelevancePosition,
+    keyset_page,
+    position,
 )
 
 routes = Routes(tag="ghosts")
@@ -58,6 +60,29 @@ routes = Routes(tag="ghosts")
 # How many related entities and linked stories a ghost's page embeds; the rest are a cursor away.
 EMBEDDED_ITEMS = 20
 MAX_SUGGESTIONS = 20
+
+
+# One cursor tag per list and sort order (service/web/paging.py); the entity list keeps the
+# tags its cursors always had.
+class GhostsByRelevance(RelevancePosition, frozen=True, tag="relevance"):
+    """Where a page of GET /v1/ghosts?q=...&sort=relevance ended."""
+
+
+class GhostsByName(NamePosition, frozen=True, tag="name"):
+    """Where a page of GET /v1/ghosts?sort=name ended."""
+
+
+class GhostsByRecency(RecentPosition, frozen=True, tag="recent"):
+    """Where a page of GET /v1/ghosts?sort=recent ended."""
+
+
+class RelatedPosition(NamePosition, frozen=True, tag="related"):
+    """Where a page of GET /v1/ghosts/{slug}/related (or the embedded one) ended."""
+
+
+class GhostStoryPosition(RecentPosition, frozen=True, tag="ghost-stories"):
+    """Where a page of GET /v1/ghosts/{slug}/stories (or the embedded one) ended."""
+
 
 EntityType = ghost_queries.GhostEntitiesEntityType
 RelationshipType = ghost_queries.GhostEntityRelationshipsRelationshipType
@@ -127,7 +152,7 @@ class GhostStory(msgspec.Struct, frozen=True):
     status: Status
     published_at: datetime.datetime | None
     updated_at: datetime.datetime
-    role: Literal["featured", "mentioned"]
+    role: story_queries.StoryGhostEntitiesRole
 
 
 class GhostCounts(msgspec.Struct, frozen=True):
@@ -223,25 +248,14 @@ class GhostPatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 async def ghost_detail(db: Executor, slug: str, *, drafts: bool) -> GhostDetail | None:
     """The entity page for `slug`; None when there is none (or a draft, unless `drafts`)."""
-    row = await ghost_queries.get_ghost_detail(db, slug=slug, include_drafts=drafts)
+    # One query, one round trip: the entity and the first page of each embedded list.
+    row = await ghost_queries.get_ghost_page(
+        db, slug=slug, include_drafts=drafts, max_rows=EMBEDDED_ITEMS + 1
+    )
     if row is None:
         return None
-    related = await ghost_queries.list_related_ghosts(
-        db,
-        ghost_id=row.id,
-        include_drafts=drafts,
-        after_id=None,
-        after_name=None,
-        max_rows=EMBEDDED_ITEMS + 1,
-    )
-    stories = await story_queries.list_ghost_stories(
-        db,
-        ghost_id=row.id,
-        include_drafts=drafts,
-        after_id=None,
-        after_published_at=None,
-        max_rows=EMBEDDED_ITEMS + 1,
-    )
+    related = msgspec.convert(row.related, list[ghost_queries.ListRelatedGhostsRow])
+    stories = msgspec.convert(row.stories, list[story_queries.ListGhostStoriesRow])
     return msgspec.convert(
         msgspec.structs.asdict(row)
         | {
@@ -253,12 +267,12 @@ async def ghost_detail(db: Executor, slug: str, *, drafts: bool) -> GhostDetail 
     )
 
 
-def _related_key(row: ghost_queries.ListRelatedGhostsRow) -> NamePosition:
-    return NamePosition(row.name, row.id)
+def _related_key(row: ghost_queries.ListRelatedGhostsRow) -> RelatedPosition:
+    return RelatedPosition(row.name, row.id)
 
 
-def _story_key(row: story_queries.ListGhostStoriesRow) -> RecentPosition:
-    return RecentPosition(row.published_at, row.id)
+def _story_key(row: story_queries.ListGhostStoriesRow) -> GhostStoryPosition:
+    return GhostStoryPosition(row.published_at, row.id)
 
 
 @routes.route("GET", "/v1/ghosts", query=GhostListQuery, response=Page[GhostSummary])
@@ -295,7 +309,7 @@ async def _ghost_page(
 async def _ghosts_by_relevance(
     db: Executor, query: GhostListQuery, search: str, *, drafts: bool
 ) -> Page[GhostSummary]:
-    after = position(query.cursor, RelevancePosition)
+    after = position(query.cursor, GhostsByRelevance)
     rows = await ghost_queries.list_ghosts_by_relevance(
         db,
         query=search,
@@ -312,7 +326,7 @@ async def _ghosts_by_relevance(
     return keyset_page(
         rows,
         query.limit,
-        lambda row: RelevancePosition(row.name_match, row.rank, row.id),
+        lambda row: GhostsByRelevance(row.name_match, row.rank, row.id),
         GhostSummary,
     )
 
@@ -320,7 +334,7 @@ async def _ghosts_by_relevance(
 async def _ghosts_by_name(
     db: Executor, query: GhostListQuery, *, drafts: bool
 ) -> Page[GhostSummary]:
-    after = position(query.cursor, NamePosition)
+    after = position(query.cursor, GhostsByName)
     rows = await ghost_queries.list_ghosts_by_name(
         db,
         include_drafts=drafts,
@@ -333,13 +347,13 @@ async def _ghosts_by_name(
         after_name=after.name if after else None,
         max_rows=query.limit + 1,
     )
-    return keyset_page(rows, query.limit, lambda row: NamePosition(row.name, row.id), GhostSummary)
+    return keyset_page(rows, query.limit, lambda row: GhostsByName(row.name, row.id), GhostSummary)
 
 
 async def _ghosts_by_recency(
     db: Executor, query: GhostListQuery, *, drafts: bool
 ) -> Page[GhostSummary]:
-    after = position(query.cursor, RecentPosition)
+    after = position(query.cursor, GhostsByRecency)
     rows = await ghost_queries.list_ghosts_recent(
         db,
         include_drafts=drafts,
@@ -353,7 +367,7 @@ async def _ghosts_by_recency(
         max_rows=query.limit + 1,
     )
     return keyset_page(
-        rows, query.limit, lambda row: RecentPosition(row.published_at, row.id), GhostSummary
+        rows, query.limit, lambda row: GhostsByRecency(row.published_at, row.id), GhostSummary
     )
 
 
@@ -396,7 +410,7 @@ async def list_related_ghosts(request: web.Request) -> web.Response:
     """Entities related to one entity, in either direction, by name."""
     slug = slug_param(request, "ghost")
     query = read_query(request, ListQuery)
-    after = position(query.cursor, NamePosition)
+    after = position(query.cursor, RelatedPosition)
     db = request.app[DATABASE]
     if await sees_drafts(request):
         page = await _related_page(db, slug, query.limit, after, drafts=True)
@@ -409,7 +423,7 @@ async def list_related_ghosts(request: web.Request) -> web.Response:
 
 
 async def _related_page(
-    db: Executor, slug: str, limit: int, after: NamePosition | None, *, drafts: bool
+    db: Executor, slug: str, limit: int, after: RelatedPosition | None, *, drafts: bool
 ) -> Page[RelatedGhost] | None:
     """A page of the entities related to the one at `slug`; None when the caller cannot see it."""
     ghost = await ghost_queries.get_ghost_detail(db, slug=slug, include_drafts=drafts)
@@ -433,7 +447,7 @@ async def list_ghost_stories(request: web.Request) -> web.Response:
     """Stories linked to one entity, newest first."""
     slug = slug_param(request, "ghost")
     query = read_query(request, ListQuery)
-    after = position(query.cursor, RecentPosition)
+    after = position(query.cursor, GhostStoryPosition)
     db = request.app[DATABASE]
     if await sees_drafts(request):
         page = await _stories_page(db, slug, query.limit, after, drafts=True)
@@ -446,7 +460,7 @@ async def list_ghost_stories(request: web.Request) -> web.Response:
 
 
 async def _stories_page(
-    db: Executor, slug: str, limit: int, after: RecentPosition | None, *, drafts: bool
+    db: Executor, slug: str, limit: int, after: GhostStoryPosition | None, *, drafts: bool
 ) -> Page[GhostStory] | None:
     """A page of the stories linking the entity at `slug`; None when the caller cannot see it."""
     ghost = await ghost_queries.get_ghost_detail(db, slug=slug, include_drafts=drafts)

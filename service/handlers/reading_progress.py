@@ -12,23 +12,28 @@ from aiohttp import web
 from service.store.db import DATABASE, writer
 from service.store.queries import reading_progress as progress_queries
 from service.web.api import (
-    Page,
-    PageQuery,
     Routes,
-    decode_cursor,
     not_found,
-    page_of,
     path_param,
     read_body,
     read_query,
     respond,
 )
 from service.web.auth import require_user
+from service.web.paging import Page, PageQuery, Position, page_of, position
 
 routes = Routes(tag="me")
 
+
+class ProgressPosition(Position, frozen=True, tag="reading-progress"):
+    """Where a most-recently-updated-first page of reading progress ended."""
+
+    updated_at: datetime.datetime
+    id: uuid.UUID
+
+
 # Keyset position before the most recently updated progress: the first page starts here.
-_LATEST = (datetime.datetime.max.replace(tzinfo=datetime.UTC), uuid.UUID(int=0))
+_LATEST = ProgressPosition(datetime.datetime.max.replace(tzinfo=datetime.UTC), uuid.UUID(int=0))
 _MAX_POSITION = 2**31 - 1  # reading_progress.position is an integer
 
 
@@ -66,21 +71,17 @@ async def list_reading_progress(request: web.Request) -> web.Response:
     """The signed-in user's progress through published stories, most recently updated first."""
     user = await require_user(request)
     query = read_query(request, PageQuery)
-    after_updated_at, after_id = (
-        _LATEST
-        if query.cursor is None
-        else decode_cursor(query.cursor, tuple[datetime.datetime, uuid.UUID])
-    )
+    after = position(query.cursor, ProgressPosition) or _LATEST
     # The primary: a replica may not have the progress saved a moment ago.
     rows = await progress_queries.list_reading_progress(
         writer(request.app[DATABASE]),
         user_id=user.id,
-        after_updated_at=after_updated_at,
-        after_id=after_id,
+        after_updated_at=after.updated_at,
+        after_id=after.id,
         max_rows=query.limit + 1,
     )
     items = [msgspec.convert(row, ReadingProgress, from_attributes=True) for row in rows]
-    page = page_of(items, query.limit, lambda progress: (progress.updated_at, progress.id))
+    page = page_of(items, query.limit, lambda item: ProgressPosition(item.updated_at, item.id))
     return respond(request, page, private=True)
 
 

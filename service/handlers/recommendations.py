@@ -18,23 +18,20 @@ from service.domain import recommendations as recommend
 from service.store.db import DATABASE, Queryable, transaction, writer
 from service.store.queries import recommendations as queries
 from service.web.api import (
-    Page,
     Routes,
-    decode_cursor,
     not_found,
-    page_of,
     path_param,
     read_body,
     read_query,
     respond,
 )
 from service.web.auth import require_user
-from service.web.content import Cursor
+from service.web.paging import Cursor, Page, Position, page_of, position
 
 routes = Routes(tag="recommendations")
 
 ContentType = Literal["ghost", "story"]
-Algorithm = Literal["content", "collaborative", "popular", "hybrid"]
+Algorithm = queries.RecommendationsAlgorithm
 FeedbackKind = Literal["helpful", "not_helpful", "dismissed"]
 MAX_LIMIT: Final = 50
 
@@ -44,6 +41,13 @@ class RecommendationsQuery(msgspec.Struct, frozen=True, forbid_unknown_fields=Tr
 
     limit: Annotated[int, msgspec.Meta(ge=1, le=MAX_LIMIT)] = 20
     cursor: Cursor | None = None
+
+
+class RecommendationPosition(Position, frozen=True, tag="recommendations"):
+    """Where a best-first page of recommendations ended."""
+
+    score: float
+    id: uuid.UUID
 
 
 class Recommendation(msgspec.Struct, frozen=True):
@@ -80,13 +84,13 @@ class Feedback(msgspec.Struct, frozen=True):
 
 
 async def _page(
-    db: Queryable, user_id: uuid.UUID, after: tuple[float, uuid.UUID] | None, limit: int
+    db: Queryable, user_id: uuid.UUID, after: RecommendationPosition | None, limit: int
 ) -> list[Recommendation]:
     rows = await queries.list_recommendations(
         db,
         user_id=user_id,
-        after_score=after[0] if after else None,
-        after_id=after[1] if after else None,
+        after_score=after.score if after else None,
+        after_id=after.id if after else None,
         max_rows=limit + 1,
     )
     return [msgspec.convert(row, Recommendation, from_attributes=True) for row in rows]
@@ -104,7 +108,7 @@ async def list_recommendations(request: web.Request) -> web.Response:
     """The signed-in user's recommendations, best first (computed on the first call)."""
     user = await require_user(request)
     query = read_query(request, RecommendationsQuery)
-    after = None if query.cursor is None else decode_cursor(query.cursor, tuple[float, uuid.UUID])
+    after = position(query.cursor, RecommendationPosition)
     # The primary: the list may have been computed or given feedback a moment ago. An expired
     # list is still served while its refresh runs in the background.
     db = writer(request.app[DATABASE])
@@ -123,7 +127,7 @@ async def list_recommendations(request: web.Request) -> web.Response:
         db, user_id=user.id, grace=recommend.STALE_GRACE
     ):
         await recommend.queue_refresh(db, user.id)
-    page = page_of(items, query.limit, lambda item: (item.score, item.id))
+    page = page_of(items, query.limit, lambda item: RecommendationPosition(item.score, item.id))
     return respond(request, page, private=True)
 
 

@@ -10,15 +10,9 @@ from aiohttp import web
 
 from service.store.db import DATABASE, Executor
 from service.store.queries import search as search_queries
-from service.web.api import Page, Routes, read_query, respond
-from service.web.content import (
-    ListQuery,
-    TagList,
-    field_problem,
-    keyset_page,
-    position,
-    tag_list,
-)
+from service.web.api import Routes, read_query, respond
+from service.web.content import TagList, field_problem, tag_list
+from service.web.paging import ListQuery, Page, Position, keyset_page, position
 
 routes = Routes(tag="search")
 
@@ -108,7 +102,7 @@ class SearchResults(msgspec.Struct, frozen=True):
     ]
 
 
-class SearchPosition(msgspec.Struct, frozen=True, array_like=True, tag="search"):
+class SearchPosition(Position, frozen=True, tag="search"):
     """Where a page of search results ended."""
 
     title_match: bool

@@ -22,7 +22,6 @@ from service.store.db import DATABASE, Connection, Executor, transaction
 from service.store.queries import ghosts as ghost_queries
 from service.store.queries import stories as story_queries
 from service.web.api import (
-    Page,
     Routes,
     no_content,
     not_found,
@@ -34,33 +33,50 @@ from service.web.api import (
 from service.web.auth import EDITOR_ROLES, require_role
 from service.web.cached import digest, public
 from service.web.content import (
-    ListQuery,
-    RecentPosition,
-    RelevancePosition,
     SearchText,
     Slug,
     Status,
     TagList,
     Tags,
-    TitlePosition,
     field_problem,
-    keyset_page,
-    position,
     respond_content,
     sees_drafts,
     shaped,
     slug_param,
     tag_list,
 )
+from service.web.paging import (
+    ListQuery,
+    Page,
+    RecentPosition,
+    RelevancePosition,
+    TitlePosition,
+    keyset_page,
+    position,
+)
 
 routes = Routes(tag="stories")
 
 MAX_LINKED_GHOSTS = 50
-Role = Literal["featured", "mentioned"]
+Role = story_queries.StoryGhostEntitiesRole
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"\S")]
 Summary = Annotated[str, msgspec.Meta(max_length=1000)]
 Body = Annotated[str, msgspec.Meta(max_length=200_000)]
 ReadingMinutes = Annotated[int, msgspec.Meta(ge=1, le=600)]
+
+
+# One cursor tag per list and sort order (service/web/paging.py): an entity list's cursor is
+# a 422 here. Title order kept its tag, so its cursors still work.
+class StoriesByRelevance(RelevancePosition, frozen=True, tag="stories-relevance"):
+    """Where a page of GET /v1/stories?q=...&sort=relevance ended."""
+
+
+class StoriesByTitle(TitlePosition, frozen=True, tag="title"):
+    """Where a page of GET /v1/stories?sort=title ended."""
+
+
+class StoriesByRecency(RecentPosition, frozen=True, tag="stories-recent"):
+    """Where a page of GET /v1/stories?sort=recent ended."""
 
 
 # ---- responses ---------------------------------------------------------------------------------
@@ -227,7 +243,7 @@ async def _story_page(
 async def _stories_by_relevance(
     db: Executor, query: StoryListQuery, search: str, *, drafts: bool
 ) -> Page[StorySummary]:
-    after = position(query.cursor, RelevancePosition)
+    after = position(query.cursor, StoriesByRelevance)
     rows = await story_queries.list_stories_by_relevance(
         db,
         query=search,
@@ -242,7 +258,7 @@ async def _stories_by_relevance(
     return keyset_page(
         rows,
         query.limit,
-        lambda row: RelevancePosition(row.title_match, row.rank, row.id),
+        lambda row: StoriesByRelevance(row.title_match, row.rank, row.id),
         StorySummary,
     )
 
@@ -250,7 +266,7 @@ async def _stories_by_relevance(
 async def _stories_by_title(
     db: Executor, query: StoryListQuery, *, drafts: bool
 ) -> Page[StorySummary]:
-    after = position(query.cursor, TitlePosition)
+    after = position(query.cursor, StoriesByTitle)
     rows = await story_queries.list_stories_by_title(
         db,
         include_drafts=drafts,
@@ -262,14 +278,14 @@ async def _stories_by_title(
         max_rows=query.limit + 1,
     )
     return keyset_page(
-        rows, query.limit, lambda row: TitlePosition(row.title, row.id), StorySummary
+        rows, query.limit, lambda row: StoriesByTitle(row.title, row.id), StorySummary
     )
 
 
 async def _stories_by_recency(
     db: Executor, query: StoryListQuery, *, drafts: bool
 ) -> Page[StorySummary]:
-    after = position(query.cursor, RecentPosition)
+    after = position(query.cursor, StoriesByRecency)
     rows = await story_queries.list_stories_recent(
         db,
         include_drafts=drafts,
@@ -281,7 +297,7 @@ async def _stories_by_recency(
         max_rows=query.limit + 1,
     )
     return keyset_page(
-        rows, query.limit, lambda row: RecentPosition(row.published_at, row.id), StorySummary
+        rows, query.limit, lambda row: StoriesByRecency(row.published_at, row.id), StorySummary
     )
 
 

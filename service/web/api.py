@@ -1,14 +1,15 @@
-"""HTTP plumbing shared by every handler: routes with schemas, input parsing, responses, cursors."""
+"""HTTP plumbing shared by every handler: routes with schemas, input parsing, responses.
+
+Lists and their cursors are service/web/paging.py's.
+"""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 import msgspec
 from aiohttp import web
@@ -21,28 +22,6 @@ StructT = TypeVar("StructT", bound=msgspec.Struct)
 
 JSON_CONTENT_TYPE = "application/json"
 MAX_BODY_BYTES = 256 * 1024
-
-
-class Page(msgspec.Struct, Generic[T], frozen=True):
-    """One page of a keyset-paginated list; declare `response=Page[ItemStruct]`."""
-
-    items: list[T]
-    next_cursor: str | None
-
-
-class PageQuery(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """`?limit=&cursor=` of a keyset list; `cursor` is the previous page's `next_cursor`."""
-
-    limit: Annotated[int, msgspec.Meta(ge=1, le=100)] = 20
-    cursor: str | None = None
-
-
-def page_of(items: list[T], limit: int, position: Callable[[T], tuple[Any, ...]]) -> Page[T]:
-    """A page from up to `limit + 1` fetched items: an extra item only says that more follow."""
-    if len(items) <= limit:
-        return Page(items, None)
-    items = items[:limit]
-    return Page(items, encode_cursor(position(items[-1])))
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,25 +211,6 @@ def path_param(request: web.Request, name: str, kind: type[T]) -> T:
         except msgspec.ValidationError:
             pass
     raise Problem(404, "Not Found", f"no such {name}", type="not-found")
-
-
-# ---- cursors -----------------------------------------------------------------------------------
-
-
-def encode_cursor(position: tuple[Any, ...]) -> str:
-    """An opaque cursor for the keyset position of the last item on a page."""
-    return base64.urlsafe_b64encode(msgspec.json.encode(position)).rstrip(b"=").decode()
-
-
-def decode_cursor(cursor: str, kind: type[T]) -> T:
-    """The keyset position in a cursor, typed as `kind` (a tuple type); 422 when malformed."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        return msgspec.json.decode(raw, type=kind)
-    except (binascii.Error, ValueError, RecursionError, msgspec.DecodeError):
-        raise validation_problem(
-            [{"field": "cursor", "message": "not a cursor from this list"}]
-        ) from None
 
 
 # ---- output ------------------------------------------------------------------------------------

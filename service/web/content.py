@@ -1,25 +1,15 @@
-"""What the ghost and story resources share: slugs, tags, draft visibility and sort cursors."""
+"""What the ghost and story resources share: slugs, tags, search text and draft visibility."""
 
 from __future__ import annotations
 
-import datetime
 import re
-import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 from aiohttp import web
 
-from service.web.api import (
-    Page,
-    PageQuery,
-    decode_cursor,
-    not_found,
-    page_of,
-    respond,
-    validation_problem,
-)
+from service.web.api import not_found, respond, validation_problem
 from service.web.auth import can_edit, current_user
 from service.web.problems import Problem
 
@@ -59,41 +49,7 @@ SearchText = Annotated[
         description='web search syntax: words, "quoted phrases", OR, -excluded',
     ),
 ]
-# A name-sorted cursor carries a name of up to 200 characters, up to 800 bytes of UTF-8.
-Cursor = Annotated[str, msgspec.Meta(max_length=2048)]
 Status = Literal["draft", "published"]
-
-# Keyset positions as cursors carry them: `[sort, key..., id]`. The sort name comes first, so a
-# cursor handed to another sort order is a 422.
-
-
-class RecentPosition(msgspec.Struct, frozen=True, array_like=True, tag="recent"):
-    """Where a newest-first page ended; drafts have no published_at and come first."""
-
-    published_at: datetime.datetime | None
-    id: uuid.UUID
-
-
-class NamePosition(msgspec.Struct, frozen=True, array_like=True, tag="name"):
-    """Where an A-to-Z page by name ended."""
-
-    name: str
-    id: uuid.UUID
-
-
-class TitlePosition(msgspec.Struct, frozen=True, array_like=True, tag="title"):
-    """Where an A-to-Z page by title ended."""
-
-    title: str
-    id: uuid.UUID
-
-
-class RelevancePosition(msgspec.Struct, frozen=True, array_like=True, tag="relevance"):
-    """Where a best-match-first page ended: name (or title) match, rank, id."""
-
-    name_match: bool
-    rank: float
-    id: uuid.UUID
 
 
 def slug_param(request: web.Request, what: str) -> str:
@@ -107,11 +63,6 @@ def slug_param(request: web.Request, what: str) -> str:
 def tag_list(tags: str | None) -> list[str]:
     """The tags of a `?tags=` value; none means any tags (`tags @> '{}'` always holds)."""
     return tags.split(",") if tags else []
-
-
-def position(cursor: str | None, kind: type[T]) -> T | None:
-    """The keyset position in `cursor` (None on the first page); 422 when it is not of `kind`."""
-    return None if cursor is None else decode_cursor(cursor, kind)
 
 
 def shaped(rows: Iterable[Any], kind: type[T]) -> list[T]:
@@ -132,22 +83,3 @@ async def sees_drafts(request: web.Request) -> bool:
 def respond_content(request: web.Request, data: Any, *, drafts: bool) -> web.Response:
     """A public read with an ETag; `private, no-store` when it was built for an editor."""
     return respond(request, data, etag=not drafts, private=drafts)
-
-
-def keyset_page(
-    rows: list[R], limit: int, key: Callable[[R], msgspec.Struct], kind: type[T]
-) -> Page[T]:
-    """A page of `kind` items from up to `limit + 1` rows; `key` is a row's keyset position."""
-    page = page_of(rows, limit, lambda row: _tagged(key(row)))
-    return Page(shaped(page.items, kind), page.next_cursor)
-
-
-def _tagged(position: msgspec.Struct) -> tuple[Any, ...]:
-    # the array a tagged array_like struct encodes to, which is what decode_cursor reads back
-    return (position.__struct_config__.tag, *msgspec.structs.astuple(position))
-
-
-class ListQuery(PageQuery, frozen=True, forbid_unknown_fields=True):
-    """`?limit=&cursor=` of a keyset list; other parameters are a 422."""
-
-    cursor: Cursor | None = None
