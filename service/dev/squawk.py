@@ -34,7 +34,7 @@ def main(paths: list[Path]) -> int:
             target = Path(tmp) / path.name
             # Leading blank lines keep squawk's line numbers equal to the file's.
             target.write_text("\n" * text[: text.index(body)].count("\n") + body)
-            command = [squawk, "--pg-version=15", str(target)]
+            command = [squawk, "--pg-version=18", str(target)]
             if in_transaction:
                 command.insert(1, "--assume-in-transaction")
             result = subprocess.run(command, capture_output=True, text=True, check=False)
