@@ -91,10 +91,6 @@ async def open_checked(
             break
         except asyncpg.InvalidCatalogNameError:
             raise ServerUnusable(f"database {where(dsn)} does not exist") from None
-        except asyncpg.InvalidAuthorizationSpecificationError as exc:
-            raise ServerUnusable(f"PostgreSQL at {where(dsn)} refused the login: {exc}") from None
-        except asyncpg.InvalidPasswordError as exc:
-            raise ServerUnusable(f"PostgreSQL at {where(dsn)} refused the login: {exc}") from None
         except (OSError, TimeoutError, asyncpg.CannotConnectNowError) as exc:
             if loop.time() + 0.25 >= deadline:
                 reason = str(exc) or type(exc).__name__
@@ -103,6 +99,10 @@ async def open_checked(
                     f"(DB_CONNECT_TIMEOUT): {reason}"
                 ) from None
             await asyncio.sleep(0.25)
+        except asyncpg.PostgresError as exc:
+            raise ServerUnusable(
+                f"PostgreSQL at {where(dsn)} refused the connection: {exc}"
+            ) from None
     if check:
         try:
             await check_server(conn, dsn)
