@@ -11,6 +11,7 @@ import os
 import socket
 import subprocess
 import sys
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -289,11 +290,25 @@ def _redacted(value: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
+ENV_EXAMPLE_HEADER = """\
+# Ghostypedia settings. Copy to .env (gitignored) and uncomment what you change.
+# Variables set in the environment win over .env; `make settings` shows the values in
+# effect and where each came from (env, .env or default). Every setting is listed here
+# (regenerate: .venv/bin/python -m service settings --env-example > .env.example).
+"""
+
+
 def cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
     """Print every configuration variable: the value in effect and where it came from."""
     if args.markdown:
         for name, default, help_text in describe():
             print(f"| `{name}` | {f'`{default}`' if default else '(unset)'} | {help_text} |")
+        return 0
+    if args.env_example:
+        print(ENV_EXAMPLE_HEADER)
+        for name, default, help_text in describe():
+            print("\n".join(f"# {line}" for line in textwrap.wrap(help_text, 96)))
+            print(f"# {name}={default}\n")
         return 0
     _, sources = Settings.load()
     for f in dataclasses.fields(settings):
@@ -356,8 +371,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers", type=int, help="worker processes (default WORKERS)"
     )
     add("worker", cmd_worker)
-    add("settings", cmd_settings).add_argument(
+    settings_parser = add("settings", cmd_settings)
+    settings_parser.add_argument(
         "--markdown", action="store_true", help="as rows of the README's table"
+    )
+    settings_parser.add_argument(
+        "--env-example", action="store_true", help="as .env.example (every setting, commented)"
     )
     return parser
 

@@ -95,7 +95,10 @@ def test_dotenv_is_read_and_the_environment_wins(
 def test_env_example_lists_every_setting_with_its_default() -> None:
     text = (ROOT / ".env.example").read_text()
     for name, default, _ in describe():
-        assert f"# {name}={default}\n" in text, f"{name} missing from .env.example"
+        assert f"# {name}={default}\n" in text, (
+            f"{name} missing from .env.example: run "
+            "`.venv/bin/python -m service settings --env-example > .env.example`"
+        )
 
 
 def _cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
