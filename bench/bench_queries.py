@@ -4,8 +4,9 @@
 
 The database must be migrated; the benchmark adds entities whose slugs start with
 `bench-<run>-` (tagged `bench-<run>`) and deletes them when done. The operations are the ones
-behind GET /v1/ghosts/{slug} and GET /v1/ghosts (recent, by name, full-text relevance) and
-POST /v1/ghosts. Every implementation runs the very same SQL text on the same connection,
+behind GET /v1/ghosts/{slug} (the entity page; the entity's row alone, as its related and
+stories lists read it), GET /v1/ghosts (recent, by name, full-text relevance) and POST
+/v1/ghosts. Every implementation runs the very same SQL text on the same connection,
 interleaved call by call in a rotating order, so server-side work, network cost and machine
 load are shared and the ratios isolate the Python-side overhead.
 """
@@ -38,11 +39,6 @@ SEEDED = 1000
 def params_of(fn: Callable[..., Any]) -> list[str]:
     """A generated function's parameter names, in the order of the SQL's $1, $2, ..."""
     return [p for p in inspect.signature(fn).parameters if p != "db"]
-
-
-def positional(fn: Callable[..., Any], kwargs: dict[str, Any]) -> list[Any]:
-    """The arguments of a generated call as raw asyncpg takes them."""
-    return [kwargs[p] for p in params_of(fn)]
 
 
 def aiosql_text(name: str, suffix: str, sql: str, fn: Callable[..., Any]) -> str:
@@ -80,6 +76,7 @@ async def run(dsn: str, rounds: int, scale: int) -> None:
     prefix, tag = f"bench-{run_id}-", f"bench-{run_id}"
     pool = await create_pool(dsn, min_size=1, max_size=1)
     cases: list[tuple[str, str, str, Callable[..., Any]]] = [
+        ("page", "^", ghosts.GET_GHOST_PAGE, ghosts.get_ghost_page),
         ("detail", "^", ghosts.GET_GHOST_DETAIL, ghosts.get_ghost_detail),
         ("recent", "", ghosts.LIST_GHOSTS_RECENT, ghosts.list_ghosts_recent),
         ("by_name", "", ghosts.LIST_GHOSTS_BY_NAME, ghosts.list_ghosts_by_name),
@@ -100,6 +97,9 @@ async def run(dsn: str, rounds: int, scale: int) -> None:
 
         def detail(i: int) -> dict[str, Any]:
             return {"slug": f"{prefix}{i % SEEDED}", "include_drafts": False}
+
+        def page(i: int) -> dict[str, Any]:
+            return detail(i) | {"max_rows": 21}  # the handler's EMBEDDED_ITEMS + 1
 
         # GET /v1/ghosts?tags=<tag>&limit=20 and its sort orders: the handler asks for limit + 1
         filters: dict[str, Any] = {
@@ -123,18 +123,35 @@ async def run(dsn: str, rounds: int, scale: int) -> None:
             args: Callable[[int], dict[str, Any]],
             many: bool,
         ) -> dict[str, Call]:
+            order = params_of(fn)  # once: inspecting a signature per call would tax raw asyncpg
+
+            def raw(i: int) -> Awaitable[object]:
+                kwargs = args(i)
+                return fetch(sql, *[kwargs[p] for p in order])
+
             def aio(i: int) -> Awaitable[object]:
                 result = via_aiosql(conn, **args(i))
                 return collect(result) if many else result
 
             return {
-                "raw asyncpg": lambda i: fetch(sql, *positional(fn, args(i))),
+                "raw asyncpg": raw,
                 "generated": lambda i: fn(conn, **args(i)),
                 "aiosql": aio,
             }
 
         ops: dict[str, tuple[int, dict[str, Call]]] = {
-            "entity detail (:one)": (
+            "entity page (:one)": (
+                200 * scale,
+                three(
+                    ghosts.GET_GHOST_PAGE,
+                    ghosts.get_ghost_page,
+                    conn.fetchrow,
+                    queries.page,
+                    page,
+                    many=False,
+                ),
+            ),
+            "entity row (:one)": (
                 200 * scale,
                 three(
                     ghosts.GET_GHOST_DETAIL,
