@@ -279,6 +279,7 @@ def test_new_migration_rejects_a_bad_name_in_one_line(tmp_path: Path) -> None:
     result = cli("new-migration", "GhostAliases", data_dir=tmp_path)
     assert "verb_object" in one_line_error(result)
     assert set(MIGRATIONS_DIR.iterdir()) == before
+    assert not (tmp_path / "redis").exists() and not (tmp_path / "postgres").exists()
 
 
 def test_a_new_migration_passes_lint_as_created(tmp_path: Path) -> None:
