@@ -28,7 +28,7 @@ from service.handlers import (
     stories,
 )
 from service.store.db import DATABASE, connect
-from service.store.redis import REDIS
+from service.store.redis import REDIS, REDIS_HEALTH, RedisHealth
 from service.store.schema_check import SCHEMA_CHECK, startup_check
 from service.web import health, metrics, openapi, quotas
 from service.web.health import STARTED_AT
@@ -77,7 +77,7 @@ async def redis_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def cache_ctx(app: web.Application) -> AsyncIterator[None]:
     """The Redis cache for the app's lifetime; on the way out it replays missed invalidations."""
-    cache = Cache.from_settings(app[SETTINGS])
+    cache = Cache.from_settings(app[SETTINGS], health=app[REDIS_HEALTH])
     app[CACHE] = cache
     yield
     await cache.close()
@@ -99,6 +99,7 @@ def create_app(settings: Settings) -> web.Application:
     app[STARTED_AT] = time.monotonic()
     app[RECENT_ERRORS] = RecentErrors()
     app[TRUSTED_PROXIES] = tuple(parse_networks(settings.trusted_proxies))
+    app[REDIS_HEALTH] = RedisHealth.from_settings(settings)  # one Redis policy for every caller
     app[RATE_LIMITER] = RateLimiter.from_settings(settings)
     app[METRICS] = metrics.Metrics(app)
     app.cleanup_ctx.append(database_ctx)

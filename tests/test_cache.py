@@ -18,11 +18,12 @@ from aiohttp.test_utils import TestClient
 from cachepeek import peek
 
 from service.cache.catalog import TTL_DAY, TTL_MEDIUM, TTL_NEGATIVE, TTL_SHORT, Keys
-from service.cache.engine import CACHE, NOT_FOUND, Breaker, Cache, CacheKey, Loader
+from service.cache.engine import CACHE, NOT_FOUND, Cache, CacheKey, Loader
 from service.config import Settings
 from service.dev.embedded import EmbeddedRedis
 from service.store.db import DATABASE, transaction
 from service.store.queries import ghosts
+from service.store.redis import Breaker
 
 # Bounds that only turn a hang into a failure; nothing here measures speed.
 NO_HANG = 30.0

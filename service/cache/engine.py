@@ -14,8 +14,8 @@ service/cache/catalog.py). How it works:
 - Concurrent misses load once per process (single flight) and, across processes, once per
   lease: the others poll Redis for up to CACHE_LEASE_WAIT, then load without storing.
 - Fail open: Redis errors and timeouts (CACHE_TIMEOUT per round trip) make a call answer
-  from its loader. A circuit breaker skips Redis for CACHE_BREAKER_COOLDOWN after
-  CACHE_BREAKER_FAILURES consecutive failures, then lets one call probe it.
+  from its loader. When to stop calling Redis is the process's one Redis policy, shared with
+  the rate limiter and quotas (RedisHealth, service/store/redis.py: a circuit breaker).
 - Invalidations that cannot reach Redis are kept in the process and replayed before it reads
   any cached value again, and retried in the background every cool-down; past
   CACHE_MAX_PENDING of them, every namespace the process has used is bumped instead.
@@ -57,23 +57,21 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
-from typing import Final, Literal, TypeVar
+from typing import Final, TypeVar
 
 import redis.asyncio as redis
 from aiohttp import web
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
 
 from service.config import Settings
-from service.store.redis import REDIS_ERRORS
+from service.store.redis import BreakerState, RedisHealth, RedisUnavailable
 
 log = logging.getLogger("service.cache.engine")
 
 T = TypeVar("T")
 # Loads the JSON body to cache, or None for "not found"; called at most once per miss.
 Loader = Callable[[], Awaitable[bytes | None]]
-BreakerState = Literal["closed", "open", "half-open"]
 
 # How long "not found" is cached when the caller does not say.
 NEGATIVE_TTL: Final = 30
@@ -208,63 +206,6 @@ return #KEYS
 """
 )
 
-# ---- circuit breaker --------------------------------------------------------------------------
-
-
-class Breaker:
-    """Opens after `threshold` consecutive failures; after `cooldown` s lets one probe through."""
-
-    def __init__(self, threshold: int, cooldown: float) -> None:
-        self.threshold = threshold
-        self.cooldown = cooldown
-        self.failures = 0
-        self.opened_at: float | None = None
-        self.probing = False
-
-    @property
-    def state(self) -> BreakerState:
-        """closed: calls go to Redis; open: skipped; half-open: one probe may go."""
-        if self.opened_at is None:
-            return "closed"
-        if self.probing or time.monotonic() - self.opened_at >= self.cooldown:
-            return "half-open"
-        return "open"
-
-    def allow(self) -> bool:
-        """Whether a call may go to Redis now; when half-open, only one at a time."""
-        if self.opened_at is None:
-            return True
-        if self.probing or time.monotonic() - self.opened_at < self.cooldown:
-            return False
-        self.probing = True
-        return True
-
-    def succeeded(self) -> bool:
-        """Record a success; True when it closes the breaker."""
-        was_open = self.opened_at is not None
-        self.failures = 0
-        self.opened_at = None
-        self.probing = False
-        return was_open
-
-    def failed(self) -> bool:
-        """Record a failure; True when it opens a closed breaker."""
-        was_closed = self.opened_at is None
-        self.failures += 1
-        self.probing = False
-        if not was_closed or self.failures >= self.threshold:
-            self.opened_at = time.monotonic()  # a failed probe restarts the cool-down
-        return was_closed and self.opened_at is not None
-
-    def probe_now(self) -> None:
-        """End the cool-down early: the next call probes Redis."""
-        if self.opened_at is not None:
-            self.opened_at = time.monotonic() - self.cooldown
-
-    def abandoned(self) -> None:
-        """A call was cancelled: no verdict, but it must not keep the probe slot."""
-        self.probing = False
-
 
 class _Unavailable(Exception):
     """Redis could not be used for this call (down, slow, breaker open, replay pending)."""
@@ -283,7 +224,12 @@ class Cache:
     """Cache-aside of JSON bodies in Redis that fails open; see the module docstring."""
 
     def __init__(
-        self, client: redis.Redis, settings: Settings, *, owns_client: bool = False
+        self,
+        client: redis.Redis,
+        settings: Settings,
+        *,
+        health: RedisHealth | None = None,
+        owns_client: bool = False,
     ) -> None:
         self._client = client
         self._owns_client = owns_client
@@ -291,7 +237,8 @@ class Cache:
         self._lease_ms = max(1, int(settings.cache_lease_ttl * 1000))
         self._lease_wait = settings.cache_lease_wait
         self._max_pending = settings.cache_max_pending
-        self._breaker = Breaker(settings.cache_breaker_failures, settings.cache_breaker_cooldown)
+        # The process's Redis policy; a cache of its own (tests, benchmarks) gets its own.
+        self._health = health or RedisHealth.from_settings(settings)
         self._lookup = client.register_script(LOOKUP)
         self._store = client.register_script(STORE)
         self._release = client.register_script(RELEASE)
@@ -304,8 +251,6 @@ class Cache:
         self._retry_task: asyncio.Task[None] | None = None
         self._known: set[str] = set()
         self._closed = False
-        # When (time.monotonic()) a call last found Redis unusable: down, slow, breaker open.
-        self._unavailable_at: float | None = None
         # Counters for /health and /metrics. get_or_load lookups are hits or misses (loaded
         # with Redis reachable) or bypassed (loaded because Redis could not be used).
         self.hits = 0
@@ -322,8 +267,8 @@ class Cache:
         self.skipped = 0
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Cache:
-        """A cache with its own client: short timeouts and no retries, the breaker decides."""
+    def from_settings(cls, settings: Settings, *, health: RedisHealth | None = None) -> Cache:
+        """A cache with its own client: short timeouts and no retries, `health` decides."""
         client = redis.Redis.from_url(
             settings.redis_url,
             socket_timeout=settings.redis_socket_timeout,
@@ -331,24 +276,19 @@ class Cache:
             retry=Retry(NoBackoff(), 0),
             health_check_interval=30,
         )
-        return cls(client, settings, owns_client=True)
+        return cls(client, settings, health=health, owns_client=True)
 
     # ---- state ----
 
     @property
     def breaker_state(self) -> BreakerState:
         """The circuit breaker's state."""
-        return self._breaker.state
+        return self._health.state
 
     @property
     def pending_invalidations(self) -> int:
         """Invalidations waiting for Redis to come back."""
         return len(self._pending)
-
-    def unavailable_within(self, seconds: float) -> bool:
-        """Whether a call found Redis unusable (down, slow, breaker open) in the last `seconds`."""
-        at = self._unavailable_at
-        return at is not None and time.monotonic() - at < seconds
 
     def stats(self) -> dict[str, int | str]:
         """Counters and breaker state, for /health and /metrics."""
@@ -547,7 +487,7 @@ class Cache:
 
     async def _retry_loop(self) -> None:
         while self._pending:
-            await asyncio.sleep(self._breaker.cooldown)
+            await asyncio.sleep(self._health.cooldown)
             with contextlib.suppress(_Unavailable):
                 await self._replay()
 
@@ -566,36 +506,15 @@ class Cache:
             return default
 
     async def _attempt(self, call: Callable[[], Awaitable[T]]) -> T:
-        """One round trip through the breaker, bounded by CACHE_TIMEOUT."""
-        if not self._breaker.allow():
-            self.skipped += 1
-            self._unavailable_at = time.monotonic()
-            raise _Unavailable
+        """One round trip, bounded by CACHE_TIMEOUT, if the Redis policy lets it go."""
         try:
-            async with asyncio.timeout(self._timeout):
-                result = await call()
-        except REDIS_ERRORS as exc:
-            self.errors += 1
-            self._unavailable_at = time.monotonic()
-            if isinstance(exc, RedisConnectionError):
-                # The server closed this connection (restart, failover): the idle ones in the
-                # pool are dead too, and each would fail a call and push the breaker open.
-                with contextlib.suppress(*REDIS_ERRORS):
-                    await self._client.connection_pool.disconnect(inuse_connections=False)
-            if self._breaker.failed():
-                log.warning(
-                    "cache: Redis unavailable (%s: %s); serving from PostgreSQL for %.1fs",
-                    type(exc).__name__,
-                    exc,
-                    self._breaker.cooldown,
-                )
+            return await self._health.call(self._client, call, within=self._timeout)
+        except RedisUnavailable as exc:
+            if exc.skipped:
+                self.skipped += 1
+            else:
+                self.errors += 1
             raise _Unavailable from exc
-        except BaseException:
-            self._breaker.abandoned()
-            raise
-        if self._breaker.succeeded():
-            log.warning("cache: Redis reachable again")
-        return result
 
     # ---- lifetime ----
 
@@ -609,7 +528,7 @@ class Cache:
         for flight in list(self._flights.values()):
             flight.cancel()
         if self._pending:
-            self._breaker.probe_now()  # the last chance is worth one probe, cool-down or not
+            self._health.probe_now()  # the last chance is worth one probe, cool-down or not
         with contextlib.suppress(_Unavailable):
             await self._replay()
         if self._pending:

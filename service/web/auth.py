@@ -39,6 +39,7 @@ from service.config import SETTINGS
 from service.domain.passwords import token_hash
 from service.store.db import DATABASE, writer
 from service.store.queries import sessions as session_queries
+from service.store.redis import REDIS_HEALTH
 from service.web.problems import Problem
 
 log = logging.getLogger("service.web.auth")
@@ -125,7 +126,7 @@ async def _lookup(request: web.Request) -> CurrentUser | None:
     hashed = token_hash(token)
     cache = request.app[CACHE]
     load = partial(_load_session, request, hashed)
-    if cache.unavailable_within(SESSION_CACHE_TTL):
+    if request.app[REDIS_HEALTH].unavailable_within(SESSION_CACHE_TTL):
         # A revocation made while Redis was out of reach may not have reached it yet.
         return _user(await load())
     key = Keys.session(hashed)

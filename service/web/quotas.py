@@ -6,15 +6,16 @@ refuses when the allowance is used up and otherwise INCRs it and sets it to expi
 00:00 UTC, so every process shares one count and one clock, and a refused attempt uses nothing.
 
 `consume()` raises a 429 problem (type `.../quota-exceeded`) naming the quota, with
-`Retry-After` and `resets_at`. While Redis cannot be asked it raises 503: a costly action is
+`Retry-After` and `resets_at`. While Redis cannot be asked (down, slow, or skipped by the
+process's Redis policy: RedisHealth, service/store/redis.py) it raises 503: a costly action is
 refused rather than given away without a count.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime
 import uuid
+from functools import partial
 from typing import Final, Literal, Protocol
 
 import msgspec
@@ -22,7 +23,7 @@ import redis.asyncio as redis
 from aiohttp import web
 
 from service.config import SETTINGS, Settings
-from service.store.redis import REDIS, REDIS_ERRORS
+from service.store.redis import REDIS, REDIS_HEALTH, RedisHealth, RedisUnavailable
 from service.web.metrics import METRICS
 from service.web.problems import Problem, unavailable
 
@@ -97,21 +98,25 @@ async def consume(
 ) -> QuotaState:
     """Count one `action` against the user's daily allowance; 429 Problem once it is used up.
 
-    `target` is the app (its Redis and settings) or a Redis client (then `settings`, or the
-    defaults, give the allowances).
+    `target` is the app (its Redis, Redis policy and settings) or a Redis client (then
+    `settings`, or the defaults, give the allowances, and the call has a policy of its own).
     """
     if isinstance(target, web.Application):
         client = target[REDIS]
         settings = target[SETTINGS]
+        health = target[REDIS_HEALTH]
     else:
         client = target
         settings = settings or Settings()
+        health = RedisHealth.from_settings(settings)
     limit = allowances(settings, action)[user.tier]
     key = f"{KEY_PREFIX}:{action}:{user.id}"
+    script = client.register_script(CONSUME)
     try:
-        async with asyncio.timeout(settings.redis_socket_timeout):
-            raw = await client.register_script(CONSUME)(keys=[key], args=[limit])
-    except REDIS_ERRORS:
+        raw = await health.call(
+            client, partial(script, keys=[key], args=[limit]), within=settings.redis_socket_timeout
+        )
+    except RedisUnavailable:
         raise unavailable(f"the {action} quota cannot be checked right now") from None
     allowed, used, resets, now = (int(value) for value in raw)
     resets_at = datetime.datetime.fromtimestamp(resets, datetime.UTC)

@@ -21,17 +21,16 @@ Responses carry the IETF draft headers, one list item per policy that applied:
 `r` is what is left in the window and `t` the seconds until the oldest counted request leaves
 it, freeing one unit. Over a limit the answer is a 429 problem whose `Retry-After` is that `t`.
 
-When Redis is down or slower than REDIS_SOCKET_TIMEOUT, `anonymous` and `user` fail open (no
-`RateLimit` item for them), while `auth` is counted by an in-process limiter with the same
-policy, so each process still limits sign-in attempts. After a failed call, Redis is left alone
-for `REDIS_RETRY_INTERVAL` so that requests do not each wait for the timeout.
+When Redis is down or slower than REDIS_SOCKET_TIMEOUT, or the process's Redis policy skips it
+(RedisHealth, service/store/redis.py: after a failed call, and while the breaker is open),
+`anonymous` and `user` fail open (no `RateLimit` item for them), while `auth` is counted by an
+in-process limiter with the same policy, so each process still limits sign-in attempts.
 
 IPv6 clients are limited per /64, which is what one host is usually given.
 """
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import logging
 import math
@@ -40,6 +39,7 @@ import time
 from collections import Counter, OrderedDict, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Final
 
 import redis.asyncio as redis
@@ -47,7 +47,7 @@ from aiohttp import web
 from redis.commands.core import AsyncScript
 
 from service.config import Settings
-from service.store.redis import REDIS, REDIS_ERRORS
+from service.store.redis import REDIS, REDIS_HEALTH, RedisHealth, RedisUnavailable
 from service.web.auth import current_user
 from service.web.problems import Problem, problem_response
 from service.web.request import Handler, Network, client_address, parse_networks
@@ -59,8 +59,6 @@ ANONYMOUS: Final = "anonymous"
 USER: Final = "user"
 AUTH: Final = "auth"
 AUTH_ROUTES: Final = frozenset({("POST", "/v1/auth/login"), ("POST", "/v1/auth/register")})
-# Seconds Redis is not asked again after a call failed or timed out.
-REDIS_RETRY_INTERVAL: Final = 1.0
 # Subjects the in-process limiter remembers; the least recently seen are forgotten first.
 LOCAL_SUBJECTS: Final = 10_000
 
@@ -209,7 +207,6 @@ class RateLimiter:
         self.timeout = timeout
         self.local = LocalLimiter()
         self._script: AsyncScript | None = None
-        self._skip_redis_until = 0.0
         # For /metrics: rejections per policy, and how often each policy went without Redis.
         self.rejections: Counter[str] = Counter()
         self.fallbacks: Counter[tuple[str, str]] = Counter()
@@ -253,31 +250,26 @@ class RateLimiter:
             limits.append(Limit(self.auth, ip))
         return limits
 
-    async def check(self, client: redis.Redis, limits: Sequence[Limit]) -> list[Decision]:
+    async def check(
+        self, client: redis.Redis, limits: Sequence[Limit], health: RedisHealth
+    ) -> list[Decision]:
         """Count a request against `limits` in Redis, or fall back when Redis cannot answer."""
         if not limits:
             return []
-        if time.monotonic() >= self._skip_redis_until:
-            try:
-                async with asyncio.timeout(self.timeout):
-                    raw = await self._script_for(client)(
-                        keys=[limit.key for limit in limits],
-                        args=[
-                            secrets.token_hex(6),
-                            *(
-                                value
-                                for limit in limits
-                                for value in (limit.policy.quota, limit.policy.window * 1000)
-                            ),
-                        ],
-                    )
-            except REDIS_ERRORS as exc:
+        script = self._script_for(client)
+        keys = [limit.key for limit in limits]
+        args: list[str | int] = [secrets.token_hex(6)]
+        args += [v for limit in limits for v in (limit.policy.quota, limit.policy.window * 1000)]
+        try:
+            raw = await health.call(
+                client, partial(script, keys=keys, args=args), within=self.timeout, optional=True
+            )
+        except RedisUnavailable as exc:
+            if not exc.skipped:
                 self.redis_errors += 1
-                self._skip_redis_until = time.monotonic() + REDIS_RETRY_INTERVAL
-                log.warning("rate limits without Redis for now: %s", type(exc).__name__)
-            else:
-                return _decisions(limits, raw)
-        return self._without_redis(limits)
+                log.warning("rate limits without Redis for now: %s", type(exc.__cause__).__name__)
+            return self._without_redis(limits)
+        return _decisions(limits, raw)
 
     def _without_redis(self, limits: Sequence[Limit]) -> list[Decision]:
         """`auth` limits counted in this process; the others let the request through."""
@@ -365,7 +357,7 @@ async def ratelimit_middleware(request: web.Request, handler: Handler) -> web.St
     if limiter is None or not limiter.enabled or exempt(request):
         return await handler(request)
     limits = await limiter.limits_for(request)
-    decisions = await limiter.check(request.app[REDIS], limits)
+    decisions = await limiter.check(request.app[REDIS], limits, request.app[REDIS_HEALTH])
     if not all(d.allowed for d in decisions):
         for d in decisions:
             if d.known and d.remaining <= 0:
