@@ -1,10 +1,9 @@
 """The app's cached reads: their keys, namespaces and TTLs, and what each write drops.
 
-Cache-aside (DESIGN.md, "Cache contract"; the mechanics are service/cache/engine.py's):
-anonymous and other non-editor requests get the exact JSON bytes stored in Redis, loaded from
-the primary on a miss; "not found" is cached for TTL_NEGATIVE. Editors see drafts, so their
-reads bypass the cache and are answered `private, no-store` from PostgreSQL
-(service/web/cached.py serves the HTTP side).
+Cache-aside (the mechanics are service/cache/engine.py's): anonymous and other non-editor
+requests get the exact JSON bytes stored in Redis, loaded from the primary on a miss; "not
+found" is cached for TTL_NEGATIVE. Editors see drafts, so their reads bypass the cache and are
+answered `private, no-store` from PostgreSQL (service/web/cached.py serves the HTTP side).
 
 | read                                         | namespace (key)            | TTL        |
 |----------------------------------------------|----------------------------|------------|
