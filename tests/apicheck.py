@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import itertools
 import re
 import secrets
 import threading
-from collections.abc import Coroutine, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
+from urllib.parse import urlencode
 
 import asyncpg
 import msgspec
@@ -30,6 +32,10 @@ from service.store.queries import users as user_queries
 
 T = TypeVar("T")
 Client = TestClient[web.Request, web.Application]
+Headers = dict[str, str]
+Body = dict[str, Any] | None  # a JSON request body, or none
+
+ANONYMOUS: Headers = {}
 
 PASSWORD = "correct horse battery staple"
 
@@ -333,3 +339,51 @@ async def run_due_jobs(worker: jobs.Worker, wconn: Connection, pool: asyncpg.Poo
     failed = await pool.fetch("SELECT kind, last_error FROM jobs WHERE status <> 'succeeded'")
     assert failed == [], failed
     return ran
+
+
+async def get_json(
+    client: Client, path: str, headers: Headers = ANONYMOUS, status: int = 200, **params: str
+) -> Any:
+    """GET `path` (with `params`), assert the status and return the JSON body."""
+    response = await client.get(path, params=params, headers=headers)
+    body = await response.json()
+    assert response.status == status, body
+    return body
+
+
+def at(path: str, params: dict[str, str]) -> str:
+    """`path` with `params` as its query string."""
+    return f"{path}?{urlencode(params)}" if params else path
+
+
+async def assert_cursors_keep_their_sort(
+    client: Client, path: str, q: str, made_by: dict[str, dict[str, str]]
+) -> None:
+    """A list's next_cursor, made under one sort order (`made_by`: order -> the query that
+    makes it), is a 422 naming `cursor` under every other order (searching `q`)."""
+    cursors = {
+        order: (await get_json(client, at(path, params | {"limit": "1"})))["next_cursor"]
+        for order, params in made_by.items()
+    }
+    for made, used in itertools.permutations(cursors, 2):
+        problem = await get_json(client, path, status=422, sort=used, q=q, cursor=cursors[made])
+        assert problem["errors"][0]["field"] == "cursor"
+
+
+async def page_while_adding(
+    client: Client, path: str, params: dict[str, str], add: Callable[[str], Awaitable[object]]
+) -> list[str]:
+    """The slugs of every page of a list, three to a page, following next_cursor, while
+    `add(slug)` adds two new items (late-<page>-<n>) after each page is read."""
+    seen: list[str] = []
+    cursor = None
+    for page_number in itertools.count():
+        page = await get_json(
+            client, at(path, params | {"limit": "3"} | ({"cursor": cursor} if cursor else {}))
+        )
+        seen += [item["slug"] for item in page["items"]]
+        for j in range(2):
+            await add(f"late-{page_number}-{j}")
+        if (cursor := page["next_cursor"]) is None:
+            return seen
+    raise AssertionError("unreachable")

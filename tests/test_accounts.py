@@ -16,7 +16,7 @@ import asyncpg
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
-from apicheck import PASSWORD, bearer, sign_up
+from apicheck import PASSWORD, SignedIn, bearer, sign_up
 
 from service.app import create_app
 from service.cache.engine import CACHE
@@ -701,55 +701,59 @@ async def test_expired_or_revoked_sessions_no_longer_sign_in(
     assert gone.status == 404
 
 
+async def use_changed_session(
+    client: Client, conn: asyncpg.Connection, mine: SignedIn, update: str
+) -> asyncpg.Record:
+    """Change `mine`'s session in SQL (`update`, with the session's id as $1), use it once (it
+    still signs in) and return its row as that use left it, with since_seen and idle_left."""
+    session_id = uuid.UUID(mine.session_id)
+    await conn.execute(update, session_id)
+    assert await session_status(client, mine.token) == 200
+    row = await conn.fetchrow(
+        "SELECT *, now() - last_seen_at AS since_seen, idle_expires_at - now() AS idle_left"
+        " FROM sessions WHERE id = $1",
+        session_id,
+    )
+    assert row is not None
+    return row
+
+
 async def test_use_pushes_the_idle_expiry_forward_at_most_once_a_minute(
     client: Client, conn: asyncpg.Connection
 ) -> None:
     mine = await sign_up(client, "ada")
-    session_id = uuid.UUID(mine.session_id)
     # Last used two minutes ago and about to go idle: a request refreshes both.
-    await conn.execute(
+    row = await use_changed_session(
+        client,
+        conn,
+        mine,
         "UPDATE sessions SET last_seen_at = now() - interval '2 minutes',"
         " idle_expires_at = now() + interval '1 hour' WHERE id = $1",
-        session_id,
     )
-    assert await session_status(client, mine.token) == 200
-    row = await conn.fetchrow(
-        "SELECT now() - last_seen_at AS since_seen, idle_expires_at - now() AS idle_left,"
-        " expires_at FROM sessions WHERE id = $1",
-        session_id,
-    )
-    assert row is not None
     assert row["since_seen"] < datetime.timedelta(seconds=10)
     assert row["idle_left"] > datetime.timedelta(days=6, hours=23)
 
     # Used 10 seconds ago: reads do not write again.
-    await conn.execute(
+    row = await use_changed_session(
+        client,
+        conn,
+        mine,
         "UPDATE sessions SET last_seen_at = now() - interval '10 seconds',"
         " idle_expires_at = now() + interval '1 hour' WHERE id = $1",
-        session_id,
     )
-    assert await session_status(client, mine.token) == 200
-    idle_left = await conn.fetchval(
-        "SELECT idle_expires_at - now() FROM sessions WHERE id = $1", session_id
-    )
-    assert idle_left < datetime.timedelta(hours=1)
+    assert row["idle_left"] < datetime.timedelta(hours=1)
 
 
 async def test_the_idle_expiry_never_outlives_the_absolute_one(
     client: Client, conn: asyncpg.Connection
 ) -> None:
-    mine = await sign_up(client, "ada")
-    session_id = uuid.UUID(mine.session_id)
-    await conn.execute(
+    row = await use_changed_session(
+        client,
+        conn,
+        await sign_up(client, "ada"),
         "UPDATE sessions SET last_seen_at = now() - interval '2 minutes',"
         " expires_at = now() + interval '1 hour' WHERE id = $1",
-        session_id,
     )
-    assert await session_status(client, mine.token) == 200
-    row = await conn.fetchrow(
-        "SELECT expires_at, idle_expires_at FROM sessions WHERE id = $1", session_id
-    )
-    assert row is not None
     assert row["idle_expires_at"] == row["expires_at"]
 
 

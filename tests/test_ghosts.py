@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import itertools
 from typing import Any
-from urllib.parse import urlencode
 
 import asyncpg
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
-from apicheck import SignedIn
+from apicheck import (
+    ANONYMOUS,
+    Body,
+    Headers,
+    SignedIn,
+    assert_cursors_keep_their_sort,
+    at,
+    get_json,
+    page_while_adding,
+)
 
 Client = TestClient[web.Request, web.Application]
-Headers = dict[str, str]
-
-ANONYMOUS: Headers = {}
 
 
 def ghost(slug: str, **fields: Any) -> dict[str, Any]:
@@ -34,20 +39,6 @@ async def create(client: Client, headers: Headers, **body: Any) -> dict[str, Any
     created: dict[str, Any] = await response.json()
     assert response.status == 201, created
     return created
-
-
-async def get_json(
-    client: Client, path: str, headers: Headers = ANONYMOUS, status: int = 200, **params: str
-) -> Any:
-    response = await client.get(path, params=params, headers=headers)
-    body = await response.json()
-    assert response.status == status, body
-    return body
-
-
-def at(path: str, params: dict[str, str]) -> str:
-    """`path` with `params` as its query string."""
-    return f"{path}?{urlencode(params)}" if params else path
 
 
 async def collect(
@@ -113,12 +104,7 @@ async def test_editor_creates_a_published_ghost_readable_by_anyone(
     ],
 )
 async def test_writes_need_an_editor(
-    client: Client,
-    editor: SignedIn,
-    reader: SignedIn,
-    method: str,
-    path: str,
-    body: dict[str, Any] | None,
+    client: Client, editor: SignedIn, reader: SignedIn, method: str, path: str, body: Body
 ) -> None:
     await create(client, editor.headers, **ghost("grey-lady"))
     anonymous = await client.request(method, path, json=body)
@@ -432,16 +418,12 @@ async def test_bad_list_parameters_are_422(
 async def test_a_cursor_from_another_sort_order_is_422(client: Client, editor: SignedIn) -> None:
     for slug in ("grey-lady", "grey-man"):
         await create(client, editor.headers, **ghost(slug))
-    cursors = {
-        "recent": (await get_json(client, "/v1/ghosts", limit="1"))["next_cursor"],
-        "name": (await get_json(client, "/v1/ghosts", sort="name", limit="1"))["next_cursor"],
-        "relevance": (await get_json(client, "/v1/ghosts", q="grey", limit="1"))["next_cursor"],
-    }
-    for made_by, used_by in itertools.permutations(cursors, 2):
-        problem = await get_json(
-            client, "/v1/ghosts", status=422, sort=used_by, q="grey", cursor=cursors[made_by]
-        )
-        assert problem["errors"][0]["field"] == "cursor"
+    await assert_cursors_keep_their_sort(
+        client,
+        "/v1/ghosts",
+        "grey",
+        {"recent": {}, "name": {"sort": "name"}, "relevance": {"q": "grey"}},
+    )
 
 
 # ---- lists: search, filters, sorting -------------------------------------------------------------
@@ -532,19 +514,12 @@ async def test_paging_neither_repeats_nor_skips_while_ghosts_are_added(
     originals = {f"tree-{i}" for i in range(len(names))}
     # New entities land before, among and after the ones already paged through.
     late_names = itertools.cycle(["Aaron Phantom", "Kestrel Phantom", "Zephyr Phantom"])
-    seen: list[str] = []
-    cursor = None
-    for page_number in itertools.count():
-        page = await get_json(
-            client,
-            at("/v1/ghosts", params | {"limit": "3"} | ({"cursor": cursor} if cursor else {})),
-        )
-        seen += [item["slug"] for item in page["items"]]
-        for j in range(2):
-            late = ghost(f"late-{page_number}-{j}", name=next(late_names), description="A phantom.")
-            await create(client, editor.headers, **late)
-        if (cursor := page["next_cursor"]) is None:
-            break
+
+    async def add(slug: str) -> None:
+        late = ghost(slug, name=next(late_names), description="A phantom.")
+        await create(client, editor.headers, **late)
+
+    seen = await page_while_adding(client, "/v1/ghosts", params, add)
     assert len(seen) == len(set(seen)), seen
     assert originals <= set(seen)
 

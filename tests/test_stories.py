@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import itertools
 from typing import Any
-from urllib.parse import urlencode
 
 import asyncpg
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
-from apicheck import SignedIn
+from apicheck import (
+    ANONYMOUS,
+    Body,
+    Headers,
+    SignedIn,
+    assert_cursors_keep_their_sort,
+    at,
+    get_json,
+    page_while_adding,
+)
 
 Client = TestClient[web.Request, web.Application]
-Headers = dict[str, str]
-
-ANONYMOUS: Headers = {}
 
 
 @pytest.fixture
@@ -56,20 +61,6 @@ async def create(client: Client, headers: Headers, **body: Any) -> dict[str, Any
     created: dict[str, Any] = await response.json()
     assert response.status == 201, created
     return created
-
-
-async def get_json(
-    client: Client, path: str, headers: Headers = ANONYMOUS, status: int = 200, **params: str
-) -> Any:
-    response = await client.get(path, params=params, headers=headers)
-    body = await response.json()
-    assert response.status == status, body
-    return body
-
-
-def at(path: str, params: dict[str, str]) -> str:
-    """`path` with `params` as its query string."""
-    return f"{path}?{urlencode(params)}" if params else path
 
 
 async def slugs(client: Client, headers: Headers = ANONYMOUS, **params: str) -> list[str]:
@@ -222,12 +213,7 @@ async def test_patch_can_move_a_story_to_a_new_slug(client: Client, editor: Sign
     ],
 )
 async def test_writes_need_an_editor(
-    client: Client,
-    editor: SignedIn,
-    reader: SignedIn,
-    method: str,
-    path: str,
-    body: dict[str, Any] | None,
+    client: Client, editor: SignedIn, reader: SignedIn, method: str, path: str, body: Body
 ) -> None:
     await create(client, editor.headers, **story("night-walk"))
     assert (await client.request(method, path, json=body)).status == 401
@@ -367,21 +353,6 @@ async def test_bad_list_parameters_are_422(
     assert field in {error["field"] for error in problem["errors"]}
 
 
-async def test_a_cursor_from_another_sort_order_is_422(client: Client, editor: SignedIn) -> None:
-    for slug in ("night-walk", "night-drive"):
-        await create(client, editor.headers, **story(slug))
-    cursors = {
-        "recent": (await get_json(client, "/v1/stories", limit="1"))["next_cursor"],
-        "title": (await get_json(client, "/v1/stories", sort="title", limit="1"))["next_cursor"],
-        "relevance": (await get_json(client, "/v1/stories", q="night", limit="1"))["next_cursor"],
-    }
-    for made_by, used_by in itertools.permutations(cursors, 2):
-        problem = await get_json(
-            client, "/v1/stories", status=422, sort=used_by, q="night", cursor=cursors[made_by]
-        )
-        assert problem["errors"][0]["field"] == "cursor"
-
-
 async def test_filters_by_ghost_and_by_every_tag(
     client: Client, editor: SignedIn, ghosts: list[str]
 ) -> None:
@@ -442,21 +413,25 @@ async def test_paging_neither_repeats_nor_skips_while_stories_are_added(
         )
     originals = {f"tale-{i}" for i in range(len(titles))}
     late_titles = itertools.cycle(["Aardvark Haunting", "Kettle Haunting", "Zither Haunting"])
-    seen: list[str] = []
-    cursor = None
-    for page_number in itertools.count():
-        page = await get_json(
-            client,
-            at("/v1/stories", params | {"limit": "3"} | ({"cursor": cursor} if cursor else {})),
-        )
-        seen += [item["slug"] for item in page["items"]]
-        for j in range(2):
-            late = story(f"late-{page_number}-{j}", title=next(late_titles), body="A haunting.")
-            await create(client, editor.headers, **late)
-        if (cursor := page["next_cursor"]) is None:
-            break
+
+    async def add(slug: str) -> None:
+        late = story(slug, title=next(late_titles), body="A haunting.")
+        await create(client, editor.headers, **late)
+
+    seen = await page_while_adding(client, "/v1/stories", params, add)
     assert len(seen) == len(set(seen)), seen
     assert originals <= set(seen)
+
+
+async def test_a_cursor_from_another_sort_order_is_422(client: Client, editor: SignedIn) -> None:
+    for slug in ("night-walk", "night-drive"):
+        await create(client, editor.headers, **story(slug))
+    await assert_cursors_keep_their_sort(
+        client,
+        "/v1/stories",
+        "night",
+        {"recent": {}, "title": {"sort": "title"}, "relevance": {"q": "night"}},
+    )
 
 
 @pytest.mark.parametrize(
