@@ -290,12 +290,19 @@ class Case:
     first: str | None = None  # a valid statement that must succeed before `bad`
 
 
-def check(description: str, rule: str, table: str, **overrides: str | None) -> Case:
-    return Case(description, asyncpg.CheckViolationError, rule, insert(table, **overrides))
+def table_of(description: str) -> str:
+    """The table a case is about: its description starts with the table's name and a colon."""
+    return description.partition(":")[0]
 
 
-def foreign_key(description: str, rule: str, table: str, **overrides: str | None) -> Case:
-    return Case(description, asyncpg.ForeignKeyViolationError, rule, insert(table, **overrides))
+def check(description: str, rule: str, **overrides: str | None) -> Case:
+    insert_sql = insert(table_of(description), **overrides)
+    return Case(description, asyncpg.CheckViolationError, rule, insert_sql)
+
+
+def foreign_key(description: str, rule: str, **overrides: str | None) -> Case:
+    insert_sql = insert(table_of(description), **overrides)
+    return Case(description, asyncpg.ForeignKeyViolationError, rule, insert_sql)
 
 
 def not_null(table: str, column: str) -> Case:
@@ -308,13 +315,10 @@ def not_null(table: str, column: str) -> Case:
 
 
 def unique(
-    description: str,
-    rule: str,
-    table: str,
-    first: dict[str, str | None] | None = None,
-    **second: str | None,
+    description: str, rule: str, first: dict[str, str | None] | None = None, **second: str | None
 ) -> Case:
     """The second row collides with the first (an exact duplicate unless `first` is given)."""
+    table = table_of(description)
     first_sql = insert(table, **(second if first is None else first))
     return Case(description, asyncpg.UniqueViolationError, rule, insert(table, **second), first_sql)
 
@@ -326,292 +330,181 @@ MISSING = "gen_random_uuid()"
 
 CASES: Final[list[Case]] = [
     # users
-    check("users: email without a domain", "users_email_check", "users", email="'casper'"),
-    check(
-        "users: email with a space",
-        "users_email_check",
-        "users",
-        email="'cas per@example.com'",
-    ),
+    check("users: email without a domain", "users_email_check", email="'casper'"),
+    check("users: email with a space", "users_email_check", email="'cas per@example.com'"),
     check(
         "users: email longer than 254",
         "users_email_check",
-        "users",
         email="repeat('a', 250) || '@example.com'",
     ),
-    check("users: username with capitals", "users_username_check", "users", username="'Casper'"),
-    check("users: username too short", "users_username_check", "users", username="'cp'"),
-    check("users: empty display name", "users_display_name_check", "users", display_name="''"),
-    check("users: unknown role", "users_role_check", "users", role="'superuser'"),
-    check("users: unknown tier", "users_tier_check", "users", tier="'gold'"),
+    check("users: username with capitals", "users_username_check", username="'Casper'"),
+    check("users: username too short", "users_username_check", username="'cp'"),
+    check("users: empty display name", "users_display_name_check", display_name="''"),
+    check("users: unknown role", "users_role_check", role="'superuser'"),
+    check("users: unknown tier", "users_tier_check", tier="'gold'"),
     unique(
         "users: email differing only in case",
         "users_email_lower_key",
-        "users",
         first={},
         email="'CASPER@Example.com'",
         username="'casper_two'",
     ),
-    unique(
-        "users: username taken",
-        "users_username_key",
-        "users",
-        first={},
-        email="'other@example.com'",
-    ),
+    unique("users: username taken", "users_username_key", first={}, email="'other@example.com'"),
     not_null("users", "password_hash"),
     # sessions
     check(
         "sessions: token hash not 32 bytes",
         "sessions_token_hash_check",
-        "sessions",
         token_hash="decode('abcd', 'hex')",
     ),
     check(
         "sessions: user agent over 512 chars",
         "sessions_user_agent_check",
-        "sessions",
         user_agent="repeat('x', 513)",
     ),
     unique(
         "sessions: token hash reused",
         "sessions_token_hash_key",
-        "sessions",
         token_hash="sha256('token'::bytea)",
     ),
-    foreign_key("sessions: missing user", "sessions_user_id_fkey", "sessions", user_id=MISSING),
+    foreign_key("sessions: missing user", "sessions_user_id_fkey", user_id=MISSING),
     not_null("sessions", "token_hash"),
     # preference_profiles
     check(
         "preference_profiles: min danger above max",
         "preference_profiles_danger_range_check",
-        "preference_profiles",
         min_danger="4",
         max_danger="2",
     ),
     check(
         "preference_profiles: unknown entity type",
         "preference_profiles_favorite_entity_types_check",
-        "preference_profiles",
         favorite_entity_types="ARRAY['vampire']",
     ),
     check(
         "preference_profiles: NULL entity type",
         "preference_profiles_favorite_entity_types_check",
-        "preference_profiles",
         favorite_entity_types="ARRAY[NULL]::text[]",
     ),
     check(
         "preference_profiles: 33 favorite tags",
         "preference_profiles_favorite_tags_check",
-        "preference_profiles",
         favorite_tags=TOO_MANY_TAGS,
     ),
     check(
-        "preference_profiles: max danger 6",
-        "preference_profiles_max_danger_check",
-        "preference_profiles",
-        max_danger="6",
+        "preference_profiles: max danger 6", "preference_profiles_max_danger_check", max_danger="6"
     ),
     check(
-        "preference_profiles: min danger 0",
-        "preference_profiles_min_danger_check",
-        "preference_profiles",
-        min_danger="0",
+        "preference_profiles: min danger 0", "preference_profiles_min_danger_check", min_danger="0"
     ),
-    unique(
-        "preference_profiles: second profile for a user",
-        "preference_profiles_user_id_key",
-        "preference_profiles",
-    ),
+    unique("preference_profiles: second profile for a user", "preference_profiles_user_id_key"),
     foreign_key(
-        "preference_profiles: missing user",
-        "preference_profiles_user_id_fkey",
-        "preference_profiles",
-        user_id=MISSING,
+        "preference_profiles: missing user", "preference_profiles_user_id_fkey", user_id=MISSING
     ),
     # ghost_entities
-    check(
-        "ghost_entities: danger level 0",
-        "ghost_entities_danger_level_check",
-        "ghost_entities",
-        danger_level="0",
-    ),
-    check(
-        "ghost_entities: danger level 6",
-        "ghost_entities_danger_level_check",
-        "ghost_entities",
-        danger_level="6",
-    ),
+    check("ghost_entities: danger level 0", "ghost_entities_danger_level_check", danger_level="0"),
+    check("ghost_entities: danger level 6", "ghost_entities_danger_level_check", danger_level="6"),
     check(
         "ghost_entities: unknown entity type",
         "ghost_entities_entity_type_check",
-        "ghost_entities",
         entity_type="'vampire'",
     ),
-    check("ghost_entities: empty name", "ghost_entities_name_check", "ghost_entities", name="''"),
+    check("ghost_entities: empty name", "ghost_entities_name_check", name="''"),
     check(
-        "ghost_entities: name over 200 chars",
-        "ghost_entities_name_check",
-        "ghost_entities",
-        name="repeat('n', 201)",
+        "ghost_entities: name over 200 chars", "ghost_entities_name_check", name="repeat('n', 201)"
     ),
     check(
         "ghost_entities: published without published_at",
         "ghost_entities_published_at_check",
-        "ghost_entities",
         status="'published'",
     ),
-    check(
-        "ghost_entities: slug with spaces",
-        "ghost_entities_slug_check",
-        "ghost_entities",
-        slug="'Grey Lady'",
-    ),
+    check("ghost_entities: slug with spaces", "ghost_entities_slug_check", slug="'Grey Lady'"),
     check(
         "ghost_entities: slug with a trailing hyphen",
         "ghost_entities_slug_check",
-        "ghost_entities",
         slug="'grey-lady-'",
     ),
     check(
-        "ghost_entities: slug over 120 chars",
-        "ghost_entities_slug_check",
-        "ghost_entities",
-        slug="repeat('s', 121)",
+        "ghost_entities: slug over 120 chars", "ghost_entities_slug_check", slug="repeat('s', 121)"
     ),
+    check("ghost_entities: unknown status", "ghost_entities_status_check", status="'archived'"),
+    check("ghost_entities: tag with capitals", "ghost_entities_tags_check", tags="ARRAY['Water']"),
     check(
-        "ghost_entities: unknown status",
-        "ghost_entities_status_check",
-        "ghost_entities",
-        status="'archived'",
+        "ghost_entities: tag with a space", "ghost_entities_tags_check", tags="ARRAY['deep water']"
     ),
-    check(
-        "ghost_entities: tag with capitals",
-        "ghost_entities_tags_check",
-        "ghost_entities",
-        tags="ARRAY['Water']",
-    ),
-    check(
-        "ghost_entities: tag with a space",
-        "ghost_entities_tags_check",
-        "ghost_entities",
-        tags="ARRAY['deep water']",
-    ),
-    check(
-        "ghost_entities: empty tag",
-        "ghost_entities_tags_check",
-        "ghost_entities",
-        tags="ARRAY['']",
-    ),
-    check(
-        "ghost_entities: NULL tag",
-        "ghost_entities_tags_check",
-        "ghost_entities",
-        tags="ARRAY['water', NULL]",
-    ),
+    check("ghost_entities: empty tag", "ghost_entities_tags_check", tags="ARRAY['']"),
+    check("ghost_entities: NULL tag", "ghost_entities_tags_check", tags="ARRAY['water', NULL]"),
     check(
         "ghost_entities: two-dimensional tags",
         "ghost_entities_tags_check",
-        "ghost_entities",
         tags="ARRAY[ARRAY['water', 'fog']]",
     ),
-    check(
-        "ghost_entities: 33 tags",
-        "ghost_entities_tags_check",
-        "ghost_entities",
-        tags=TOO_MANY_TAGS,
-    ),
-    unique("ghost_entities: slug taken", "ghost_entities_slug_key", "ghost_entities"),
+    check("ghost_entities: 33 tags", "ghost_entities_tags_check", tags=TOO_MANY_TAGS),
+    unique("ghost_entities: slug taken", "ghost_entities_slug_key"),
     foreign_key(
-        "ghost_entities: missing author",
-        "ghost_entities_author_id_fkey",
-        "ghost_entities",
-        author_id=MISSING,
+        "ghost_entities: missing author", "ghost_entities_author_id_fkey", author_id=MISSING
     ),
     not_null("ghost_entities", "danger_level"),
     # stories
     check(
         "stories: published without published_at",
         "stories_published_at_check",
-        "stories",
         status="'published'",
     ),
-    check(
-        "stories: zero reading minutes",
-        "stories_reading_minutes_check",
-        "stories",
-        reading_minutes="0",
-    ),
-    check("stories: slug with capitals", "stories_slug_check", "stories", slug="'The-Knock'"),
-    check("stories: unknown status", "stories_status_check", "stories", status="'archived'"),
-    check(
-        "stories: summary over 1000 chars",
-        "stories_summary_check",
-        "stories",
-        summary="repeat('s', 1001)",
-    ),
-    check("stories: tag with capitals", "stories_tags_check", "stories", tags="ARRAY['Haunted']"),
-    check("stories: 33 tags", "stories_tags_check", "stories", tags=TOO_MANY_TAGS),
-    check("stories: empty title", "stories_title_check", "stories", title="''"),
-    unique("stories: slug taken", "stories_slug_key", "stories"),
-    foreign_key("stories: missing author", "stories_author_id_fkey", "stories", author_id=MISSING),
+    check("stories: zero reading minutes", "stories_reading_minutes_check", reading_minutes="0"),
+    check("stories: slug with capitals", "stories_slug_check", slug="'The-Knock'"),
+    check("stories: unknown status", "stories_status_check", status="'archived'"),
+    check("stories: summary over 1000 chars", "stories_summary_check", summary="repeat('s', 1001)"),
+    check("stories: tag with capitals", "stories_tags_check", tags="ARRAY['Haunted']"),
+    check("stories: 33 tags", "stories_tags_check", tags=TOO_MANY_TAGS),
+    check("stories: empty title", "stories_title_check", title="''"),
+    unique("stories: slug taken", "stories_slug_key"),
+    foreign_key("stories: missing author", "stories_author_id_fkey", author_id=MISSING),
     # story_ghost_entities
     check(
         "story_ghost_entities: negative position",
         "story_ghost_entities_position_check",
-        "story_ghost_entities",
         position="-1",
     ),
     check(
-        "story_ghost_entities: unknown role",
-        "story_ghost_entities_role_check",
-        "story_ghost_entities",
-        role="'villain'",
+        "story_ghost_entities: unknown role", "story_ghost_entities_role_check", role="'villain'"
     ),
     unique(
         "story_ghost_entities: entity linked twice to a story",
         "story_ghost_entities_pkey",
-        "story_ghost_entities",
         first={},
         role="'mentioned'",
     ),
     foreign_key(
         "story_ghost_entities: missing story",
         "story_ghost_entities_story_id_fkey",
-        "story_ghost_entities",
         story_id=MISSING,
     ),
     foreign_key(
         "story_ghost_entities: missing entity",
         "story_ghost_entities_ghost_entity_id_fkey",
-        "story_ghost_entities",
         ghost_entity_id=MISSING,
     ),
     # ghost_entity_relationships
     check(
         "ghost_entity_relationships: entity related to itself",
         "ghost_entity_relationships_no_self_check",
-        "ghost_entity_relationships",
         target_id=":ghost",
     ),
     check(
         "ghost_entity_relationships: unknown type",
         "ghost_entity_relationships_relationship_type_check",
-        "ghost_entity_relationships",
         relationship_type="'married_to'",
     ),
     unique(
         "ghost_entity_relationships: same pair, same direction",
         "ghost_entity_relationships_pair_key",
-        "ghost_entity_relationships",
         first={},
         relationship_type="'ally_of'",
     ),
     unique(
         "ghost_entity_relationships: same pair, reversed",
         "ghost_entity_relationships_pair_key",
-        "ghost_entity_relationships",
         first={},
         source_id=":ghost2",
         target_id=":ghost",
@@ -619,141 +512,79 @@ CASES: Final[list[Case]] = [
     foreign_key(
         "ghost_entity_relationships: missing source",
         "ghost_entity_relationships_source_id_fkey",
-        "ghost_entity_relationships",
         source_id=MISSING,
     ),
     foreign_key(
         "ghost_entity_relationships: missing target",
         "ghost_entity_relationships_target_id_fkey",
-        "ghost_entity_relationships",
         target_id=MISSING,
     ),
     # media
-    check(
-        "media: alt text over 500 chars",
-        "media_alt_text_check",
-        "media",
-        alt_text="repeat('a', 501)",
-    ),
-    check("media: zero height", "media_height_check", "media", height="0"),
-    check("media: zero width", "media_width_check", "media", width="0"),
-    check(
-        "media: not image/video/audio", "media_mime_type_check", "media", mime_type="'text/html'"
-    ),
-    check("media: no target", "media_one_target_check", "media", **NO_TARGET),
-    check("media: negative position", "media_position_check", "media", position="-1"),
-    check("media: negative size", "media_size_bytes_check", "media", size_bytes="-1"),
-    check("media: ftp url", "media_url_check", "media", url="'ftp://cdn.example.com/a.jpg'"),
-    check(
-        "media: url over 2048 chars",
-        "media_url_check",
-        "media",
-        url="'https://' || repeat('a', 2041)",
-    ),
+    check("media: alt text over 500 chars", "media_alt_text_check", alt_text="repeat('a', 501)"),
+    check("media: zero height", "media_height_check", height="0"),
+    check("media: zero width", "media_width_check", width="0"),
+    check("media: not image/video/audio", "media_mime_type_check", mime_type="'text/html'"),
+    check("media: no target", "media_one_target_check", **NO_TARGET),
+    check("media: negative position", "media_position_check", position="-1"),
+    check("media: negative size", "media_size_bytes_check", size_bytes="-1"),
+    check("media: ftp url", "media_url_check", url="'ftp://cdn.example.com/a.jpg'"),
+    check("media: url over 2048 chars", "media_url_check", url="'https://' || repeat('a', 2041)"),
+    foreign_key("media: missing entity", "media_ghost_entity_id_fkey", ghost_entity_id=MISSING),
     foreign_key(
-        "media: missing entity",
-        "media_ghost_entity_id_fkey",
-        "media",
-        ghost_entity_id=MISSING,
-    ),
-    foreign_key(
-        "media: missing story",
-        "media_story_id_fkey",
-        "media",
-        ghost_entity_id=None,
-        story_id=MISSING,
+        "media: missing story", "media_story_id_fkey", ghost_entity_id=None, story_id=MISSING
     ),
     # reading_progress
     check(
         "reading_progress: completed below 100 percent",
         "reading_progress_completed_at_check",
-        "reading_progress",
         percent="50",
         completed_at="now()",
     ),
-    check(
-        "reading_progress: 101 percent",
-        "reading_progress_percent_check",
-        "reading_progress",
-        percent="101",
-    ),
-    check(
-        "reading_progress: negative position",
-        "reading_progress_position_check",
-        "reading_progress",
-        position="-1",
-    ),
+    check("reading_progress: 101 percent", "reading_progress_percent_check", percent="101"),
+    check("reading_progress: negative position", "reading_progress_position_check", position="-1"),
     unique(
         "reading_progress: second row for a user and story",
         "reading_progress_user_id_story_id_key",
-        "reading_progress",
         first={},
         percent="10",
     ),
+    foreign_key("reading_progress: missing user", "reading_progress_user_id_fkey", user_id=MISSING),
     foreign_key(
-        "reading_progress: missing user",
-        "reading_progress_user_id_fkey",
-        "reading_progress",
-        user_id=MISSING,
-    ),
-    foreign_key(
-        "reading_progress: missing story",
-        "reading_progress_story_id_fkey",
-        "reading_progress",
-        story_id=MISSING,
+        "reading_progress: missing story", "reading_progress_story_id_fkey", story_id=MISSING
     ),
     not_null("reading_progress", "story_id"),
     # bookmarks
-    check(
-        "bookmarks: note over 1000 chars",
-        "bookmarks_note_check",
-        "bookmarks",
-        note="repeat('n', 1001)",
-    ),
-    check("bookmarks: no target", "bookmarks_one_target_check", "bookmarks", **NO_TARGET),
-    check("bookmarks: both targets", "bookmarks_one_target_check", "bookmarks", **BOTH_TARGETS),
-    unique("bookmarks: entity bookmarked twice", "bookmarks_user_ghost_key", "bookmarks"),
+    check("bookmarks: note over 1000 chars", "bookmarks_note_check", note="repeat('n', 1001)"),
+    check("bookmarks: no target", "bookmarks_one_target_check", **NO_TARGET),
+    check("bookmarks: both targets", "bookmarks_one_target_check", **BOTH_TARGETS),
+    unique("bookmarks: entity bookmarked twice", "bookmarks_user_ghost_key"),
     unique(
         "bookmarks: story bookmarked twice",
         "bookmarks_user_story_key",
-        "bookmarks",
         ghost_entity_id=None,
         story_id=":story",
     ),
-    foreign_key("bookmarks: missing user", "bookmarks_user_id_fkey", "bookmarks", user_id=MISSING),
+    foreign_key("bookmarks: missing user", "bookmarks_user_id_fkey", user_id=MISSING),
     foreign_key(
-        "bookmarks: missing entity",
-        "bookmarks_ghost_entity_id_fkey",
-        "bookmarks",
-        ghost_entity_id=MISSING,
+        "bookmarks: missing entity", "bookmarks_ghost_entity_id_fkey", ghost_entity_id=MISSING
     ),
     foreign_key(
         "bookmarks: missing story",
         "bookmarks_story_id_fkey",
-        "bookmarks",
         ghost_entity_id=None,
         story_id=MISSING,
     ),
     not_null("bookmarks", "user_id"),
     # interactions
-    check("interactions: unknown kind", "interactions_kind_check", "interactions", kind="'poke'"),
-    check("interactions: no target", "interactions_one_target_check", "interactions", **NO_TARGET),
+    check("interactions: unknown kind", "interactions_kind_check", kind="'poke'"),
+    check("interactions: no target", "interactions_one_target_check", **NO_TARGET),
+    foreign_key("interactions: missing user", "interactions_user_id_fkey", user_id=MISSING),
     foreign_key(
-        "interactions: missing user",
-        "interactions_user_id_fkey",
-        "interactions",
-        user_id=MISSING,
-    ),
-    foreign_key(
-        "interactions: missing entity",
-        "interactions_ghost_entity_id_fkey",
-        "interactions",
-        ghost_entity_id=MISSING,
+        "interactions: missing entity", "interactions_ghost_entity_id_fkey", ghost_entity_id=MISSING
     ),
     foreign_key(
         "interactions: missing story",
         "interactions_story_id_fkey",
-        "interactions",
         ghost_entity_id=None,
         story_id=MISSING,
     ),
@@ -762,7 +593,6 @@ CASES: Final[list[Case]] = [
         check(
             f"content_statistics: negative {counter}",
             f"content_statistics_{counter}_check",
-            "content_statistics",
             **{counter: "-1"},
         )
         for counter in (
@@ -774,34 +604,24 @@ CASES: Final[list[Case]] = [
             "comment_count",
         )
     ),
-    check(
-        "content_statistics: no target",
-        "content_statistics_one_target_check",
-        "content_statistics",
-        **NO_TARGET,
-    ),
+    check("content_statistics: no target", "content_statistics_one_target_check", **NO_TARGET),
     unique(
-        "content_statistics: second row for an entity",
-        "content_statistics_ghost_entity_id_key",
-        "content_statistics",
+        "content_statistics: second row for an entity", "content_statistics_ghost_entity_id_key"
     ),
     unique(
         "content_statistics: second row for a story",
         "content_statistics_story_id_key",
-        "content_statistics",
         ghost_entity_id=None,
         story_id=":story",
     ),
     foreign_key(
         "content_statistics: missing entity",
         "content_statistics_ghost_entity_id_fkey",
-        "content_statistics",
         ghost_entity_id=MISSING,
     ),
     foreign_key(
         "content_statistics: missing story",
         "content_statistics_story_id_fkey",
-        "content_statistics",
         ghost_entity_id=None,
         story_id=MISSING,
     ),
@@ -809,30 +629,22 @@ CASES: Final[list[Case]] = [
     check(
         "content_statistics_deltas: no target",
         "content_statistics_deltas_one_target_check",
-        "content_statistics_deltas",
         **NO_TARGET,
     ),
     foreign_key(
         "content_statistics_deltas: missing entity",
         "content_statistics_deltas_ghost_entity_id_fkey",
-        "content_statistics_deltas",
         ghost_entity_id=MISSING,
     ),
     foreign_key(
         "content_statistics_deltas: missing story",
         "content_statistics_deltas_story_id_fkey",
-        "content_statistics_deltas",
         ghost_entity_id=None,
         story_id=MISSING,
     ),
     # comments
-    check("comments: empty body", "comments_body_check", "comments", body="''"),
-    check(
-        "comments: body over 5000 chars",
-        "comments_body_check",
-        "comments",
-        body="repeat('b', 5001)",
-    ),
+    check("comments: empty body", "comments_body_check", body="''"),
+    check("comments: body over 5000 chars", "comments_body_check", body="repeat('b', 5001)"),
     Case(
         "comments: comment replying to itself",
         asyncpg.CheckViolationError,
@@ -842,7 +654,6 @@ CASES: Final[list[Case]] = [
     foreign_key(
         "comments: reply to a comment in another story",
         "comments_parent_id_fkey",
-        "comments",
         story_id=":story2",
         parent_id=":comment",
     ),
@@ -853,81 +664,45 @@ CASES: Final[list[Case]] = [
         "UPDATE comments SET story_id = :story2 WHERE id = :reply",
     ),
     foreign_key(
-        "comments: reply to a missing comment",
-        "comments_parent_id_fkey",
-        "comments",
-        parent_id=MISSING,
+        "comments: reply to a missing comment", "comments_parent_id_fkey", parent_id=MISSING
     ),
-    foreign_key("comments: missing story", "comments_story_id_fkey", "comments", story_id=MISSING),
-    foreign_key("comments: missing user", "comments_user_id_fkey", "comments", user_id=MISSING),
+    foreign_key("comments: missing story", "comments_story_id_fkey", story_id=MISSING),
+    foreign_key("comments: missing user", "comments_user_id_fkey", user_id=MISSING),
     not_null("comments", "story_id"),
     # recommendations
     check(
-        "recommendations: unknown algorithm",
-        "recommendations_algorithm_check",
-        "recommendations",
-        algorithm="'magic'",
+        "recommendations: unknown algorithm", "recommendations_algorithm_check", algorithm="'magic'"
     ),
-    check(
-        "recommendations: no target",
-        "recommendations_one_target_check",
-        "recommendations",
-        **NO_TARGET,
-    ),
+    check("recommendations: no target", "recommendations_one_target_check", **NO_TARGET),
     check(
         "recommendations: reason over 500 chars",
         "recommendations_reason_check",
-        "recommendations",
         reason="repeat('r', 501)",
     ),
-    check(
-        "recommendations: negative score",
-        "recommendations_score_check",
-        "recommendations",
-        score="-0.1",
-    ),
-    check(
-        "recommendations: infinite score",
-        "recommendations_score_check",
-        "recommendations",
-        score="'Infinity'",
-    ),
-    check(
-        "recommendations: NaN score",
-        "recommendations_score_check",
-        "recommendations",
-        score="'NaN'",
-    ),
+    check("recommendations: negative score", "recommendations_score_check", score="-0.1"),
+    check("recommendations: infinite score", "recommendations_score_check", score="'Infinity'"),
+    check("recommendations: NaN score", "recommendations_score_check", score="'NaN'"),
     unique(
         "recommendations: entity recommended twice",
         "recommendations_user_ghost_key",
-        "recommendations",
         first={},
         score="0.9",
     ),
     unique(
         "recommendations: story recommended twice",
         "recommendations_user_story_key",
-        "recommendations",
         ghost_entity_id=None,
         story_id=":story",
     ),
-    foreign_key(
-        "recommendations: missing user",
-        "recommendations_user_id_fkey",
-        "recommendations",
-        user_id=MISSING,
-    ),
+    foreign_key("recommendations: missing user", "recommendations_user_id_fkey", user_id=MISSING),
     foreign_key(
         "recommendations: missing entity",
         "recommendations_ghost_entity_id_fkey",
-        "recommendations",
         ghost_entity_id=MISSING,
     ),
     foreign_key(
         "recommendations: missing story",
         "recommendations_story_id_fkey",
-        "recommendations",
         ghost_entity_id=None,
         story_id=MISSING,
     ),
@@ -935,133 +710,93 @@ CASES: Final[list[Case]] = [
     check(
         "recommendation_feedback: unknown feedback",
         "recommendation_feedback_feedback_check",
-        "recommendation_feedback",
         feedback="'meh'",
     ),
     check(
         "recommendation_feedback: no target",
         "recommendation_feedback_one_target_check",
-        "recommendation_feedback",
         **NO_TARGET,
     ),
     unique(
         "recommendation_feedback: second feedback on an entity",
         "recommendation_feedback_user_ghost_key",
-        "recommendation_feedback",
         first={},
         feedback="'dismissed'",
     ),
     unique(
         "recommendation_feedback: second feedback on a story",
         "recommendation_feedback_user_story_key",
-        "recommendation_feedback",
         ghost_entity_id=None,
         story_id=":story",
     ),
     foreign_key(
         "recommendation_feedback: missing user",
         "recommendation_feedback_user_id_fkey",
-        "recommendation_feedback",
         user_id=MISSING,
     ),
     foreign_key(
         "recommendation_feedback: missing recommendation",
         "recommendation_feedback_recommendation_id_fkey",
-        "recommendation_feedback",
         recommendation_id=MISSING,
     ),
     foreign_key(
         "recommendation_feedback: missing entity",
         "recommendation_feedback_ghost_entity_id_fkey",
-        "recommendation_feedback",
         ghost_entity_id=MISSING,
     ),
     foreign_key(
         "recommendation_feedback: missing story",
         "recommendation_feedback_story_id_fkey",
-        "recommendation_feedback",
         ghost_entity_id=None,
         story_id=MISSING,
     ),
     # conversation_messages
-    check(
-        "conversation_messages: empty body",
-        "conversation_messages_body_check",
-        "conversation_messages",
-        body="''",
-    ),
+    check("conversation_messages: empty body", "conversation_messages_body_check", body="''"),
     check(
         "conversation_messages: body over 8000 chars",
         "conversation_messages_body_check",
-        "conversation_messages",
         body="repeat('b', 8001)",
     ),
     check(
         "conversation_messages: citations not an array",
         "conversation_messages_citations_check",
-        "conversation_messages",
         citations="'{}'::jsonb",
     ),
     check(
-        "conversation_messages: unknown role",
-        "conversation_messages_role_check",
-        "conversation_messages",
-        role="'system'",
+        "conversation_messages: unknown role", "conversation_messages_role_check", role="'system'"
     ),
     foreign_key(
-        "conversation_messages: missing user",
-        "conversation_messages_user_id_fkey",
-        "conversation_messages",
-        user_id=MISSING,
+        "conversation_messages: missing user", "conversation_messages_user_id_fkey", user_id=MISSING
     ),
     foreign_key(
         "conversation_messages: missing entity",
         "conversation_messages_ghost_entity_id_fkey",
-        "conversation_messages",
         ghost_entity_id=MISSING,
     ),
     not_null("conversation_messages", "ghost_entity_id"),
     # jobs
-    check("jobs: negative attempts", "jobs_attempts_check", "jobs", attempts="-1"),
-    check("jobs: kind with capitals", "jobs_kind_check", "jobs", kind="'SendDigest'"),
-    check("jobs: zero max attempts", "jobs_max_attempts_check", "jobs", max_attempts="0"),
-    check("jobs: 101 max attempts", "jobs_max_attempts_check", "jobs", max_attempts="101"),
-    check("jobs: payload not an object", "jobs_payload_check", "jobs", payload="'[]'::jsonb"),
-    check("jobs: priority 101", "jobs_priority_check", "jobs", priority="101"),
-    check("jobs: priority -101", "jobs_priority_check", "jobs", priority="-101"),
-    check("jobs: unknown status", "jobs_status_check", "jobs", status="'paused'"),
+    check("jobs: negative attempts", "jobs_attempts_check", attempts="-1"),
+    check("jobs: kind with capitals", "jobs_kind_check", kind="'SendDigest'"),
+    check("jobs: zero max attempts", "jobs_max_attempts_check", max_attempts="0"),
+    check("jobs: 101 max attempts", "jobs_max_attempts_check", max_attempts="101"),
+    check("jobs: payload not an object", "jobs_payload_check", payload="'[]'::jsonb"),
+    check("jobs: priority 101", "jobs_priority_check", priority="101"),
+    check("jobs: priority -101", "jobs_priority_check", priority="-101"),
+    check("jobs: unknown status", "jobs_status_check", status="'paused'"),
     # feature_flags
-    check(
-        "feature_flags: key with spaces",
-        "feature_flags_key_check",
-        "feature_flags",
-        key="'New Search'",
-    ),
-    check(
-        "feature_flags: key over 64 chars",
-        "feature_flags_key_check",
-        "feature_flags",
-        key="repeat('k', 65)",
-    ),
+    check("feature_flags: key with spaces", "feature_flags_key_check", key="'New Search'"),
+    check("feature_flags: key over 64 chars", "feature_flags_key_check", key="repeat('k', 65)"),
     check(
         "feature_flags: rollout 101 percent",
         "feature_flags_rollout_percent_check",
-        "feature_flags",
         rollout_percent="101",
     ),
     check(
         "feature_flags: negative rollout",
         "feature_flags_rollout_percent_check",
-        "feature_flags",
         rollout_percent="-1",
     ),
-    unique(
-        "feature_flags: key taken",
-        "feature_flags_key_key",
-        "feature_flags",
-        first={},
-        enabled="true",
-    ),
+    unique("feature_flags: key taken", "feature_flags_key_key", first={}, enabled="true"),
 ]
 
 # Rules no single bad row can reach, with the reason; each has its own test below.
