@@ -207,52 +207,55 @@ SELECT
     coalesce(linked.items, '[]'::json) AS "stories!"
 FROM ghost_entities AS g
 LEFT JOIN content_statistics AS cs ON g.id = cs.ghost_entity_id
-CROSS JOIN LATERAL (
-    SELECT json_agg(r ORDER BY r.name ASC, r.id ASC) AS items
-    FROM (
-        SELECT
-            o.id,
-            o.slug,
-            o.name,
-            o.entity_type,
-            o.danger_level,
-            o.status,
-            rel.relationship_type,
-            rel.description,
-            CASE WHEN rel.source_id = g.id THEN 'outgoing' ELSE 'incoming' END AS direction
-        FROM ghost_entity_relationships AS rel
-        INNER JOIN ghost_entities AS o
-            ON CASE WHEN rel.source_id = g.id THEN rel.target_id ELSE rel.source_id END = o.id
-        WHERE
-            (rel.source_id = g.id OR rel.target_id = g.id)
-            AND (o.status = 'published' OR @include_drafts::boolean)
-        ORDER BY o.name ASC, o.id ASC
-        LIMIT @max_rows
-    ) AS r
-) AS related
-CROSS JOIN LATERAL (
-    SELECT json_agg(t ORDER BY t.published_at DESC, t.id DESC) AS items
-    FROM (
-        SELECT
-            s.id,
-            s.slug,
-            s.title,
-            s.summary,
-            s.tags,
-            s.reading_minutes,
-            s.status,
-            s.published_at,
-            s.updated_at,
-            sge.role
-        FROM story_ghost_entities AS sge
-        INNER JOIN stories AS s ON sge.story_id = s.id
-        WHERE
-            sge.ghost_entity_id = g.id
-            AND (s.status = 'published' OR @include_drafts::boolean)
-        ORDER BY s.published_at DESC, s.id DESC
-        LIMIT @max_rows
-    ) AS t
-) AS linked
+-- The first rows of each list need ORDER BY and LIMIT per entity: a LATERAL subquery.
+CROSS JOIN
+    LATERAL (  -- noqa: ST05
+        SELECT json_agg(r ORDER BY r.name ASC, r.id ASC) AS items
+        FROM (
+            SELECT
+                o.id,
+                o.slug,
+                o.name,
+                o.entity_type,
+                o.danger_level,
+                o.status,
+                rel.relationship_type,
+                rel.description,
+                CASE WHEN rel.source_id = g.id THEN 'outgoing' ELSE 'incoming' END AS direction
+            FROM ghost_entity_relationships AS rel
+            INNER JOIN ghost_entities AS o
+                ON CASE WHEN rel.source_id = g.id THEN rel.target_id ELSE rel.source_id END = o.id
+            WHERE
+                (rel.source_id = g.id OR rel.target_id = g.id)
+                AND (o.status = 'published' OR @include_drafts::boolean)
+            ORDER BY o.name ASC, o.id ASC
+            LIMIT @max_rows
+        ) AS r
+    ) AS related
+CROSS JOIN
+    LATERAL (  -- noqa: ST05
+        SELECT json_agg(t ORDER BY t.published_at DESC, t.id DESC) AS items
+        FROM (
+            SELECT
+                s.id,
+                s.slug,
+                s.title,
+                s.summary,
+                s.tags,
+                s.reading_minutes,
+                s.status,
+                s.published_at,
+                s.updated_at,
+                sge.role
+            FROM story_ghost_entities AS sge
+            INNER JOIN stories AS s ON sge.story_id = s.id
+            WHERE
+                sge.ghost_entity_id = g.id
+                AND (s.status = 'published' OR @include_drafts::boolean)
+            ORDER BY s.published_at DESC, s.id DESC
+            LIMIT @max_rows
+        ) AS t
+    ) AS linked
 WHERE g.slug = @slug AND (g.status = 'published' OR @include_drafts::boolean);
 
 -- name: ListRelatedGhosts :many
