@@ -202,6 +202,9 @@ async def mint_session(
 ) -> str:
     """A new user with a live session, written straight to the database; returns the token.
 
+    Only for a user who must exist apart from any app: before the app under test is built
+    (pool, restart and rate-limit tests), or for a client that is not an aiohttp TestClient
+    (schemathesis). Everywhere else use `sign_up` or the reader/editor/admin fixtures.
     The user cannot sign in with a password (its hash is not an argon2 hash): the token is
     the only way in, which is all these tests need, without the cost of hashing.
     """

@@ -16,9 +16,8 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import pytest
 import redis.asyncio as redis
-from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
-from apicheck import SignedIn, scratch_database, sign_up
+from apicheck import Client, SignedIn, scratch_database, sign_up
 
 from service.app import create_app
 from service.config import Settings
@@ -27,8 +26,6 @@ from service.dev.migrations import migrate
 from service.dev.servers import create_database, drop_database, with_database
 from service.jobs import queue as jobs
 from service.store.db import Connection, init_connection
-
-Client = TestClient[web.Request, web.Application]
 
 
 @pytest.fixture(scope="session")
