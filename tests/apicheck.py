@@ -390,3 +390,14 @@ async def page_while_adding(
         if (cursor := page["next_cursor"]) is None:
             return seen
     raise AssertionError("unreachable")
+
+
+def field_names(problem: dict[str, Any]) -> set[str]:
+    """The fields a 422 problem's errors name."""
+    return {error["field"] for error in problem.get("errors", [])}
+
+
+async def post(client: Client, path: str, headers: Headers, body: dict[str, Any]) -> None:
+    """POST `body` to `path` and assert it was created (201)."""
+    response = await client.post(path, json=body, headers=headers)
+    assert response.status == 201, await response.json()

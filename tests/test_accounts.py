@@ -16,7 +16,7 @@ import asyncpg
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
-from apicheck import PASSWORD, SignedIn, bearer, sign_up
+from apicheck import PASSWORD, SignedIn, bearer, field_names, sign_up
 
 from service.app import create_app
 from service.cache.engine import CACHE
@@ -42,10 +42,6 @@ def session_cookie(set_cookie: str) -> Any:
     cookie: SimpleCookie = SimpleCookie()
     cookie.load(set_cookie)
     return cookie["gp_session"]
-
-
-def field_names(problem: dict[str, Any]) -> set[str]:
-    return {error["field"] for error in problem.get("errors", [])}
 
 
 async def session_status(client: Client, token: str) -> int:

@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
-from apicheck import SignedIn, bearer, sign_up
+from apicheck import SignedIn, bearer, field_names, sign_up
 
 Client = TestClient[web.Request, web.Application]
 
@@ -26,10 +26,6 @@ async def insert_story(conn: asyncpg.Connection, slug: str, *, status: str = "pu
         slug,
         status,
     )
-
-
-def field_names(problem: dict[str, Any]) -> set[str]:
-    return {error["field"] for error in problem.get("errors", [])}
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
-from apicheck import SignedIn, sign_up
+from apicheck import SignedIn, post, sign_up
 
 from service.app import create_app
 from service.config import Settings
@@ -30,11 +30,6 @@ RITUAL = (
     "the glass. Then the candle went out, and the glass began to bleed.\n\n"
     "Nobody slept that night"
 )
-
-
-async def post(client: Client, path: str, headers: Headers, body: dict[str, Any]) -> None:
-    response = await client.post(path, json=body, headers=headers)
-    assert response.status == 201, await response.json()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
-from apicheck import bearer, sign_up
+from apicheck import bearer, field_names, sign_up
 
 Client = TestClient[web.Request, web.Application]
 
@@ -42,10 +42,6 @@ async def insert_story(conn: asyncpg.Connection, slug: str, *, status: str = "pu
         status,
     )
     return str(story_id)
-
-
-def field_names(problem: dict[str, Any]) -> set[str]:
-    return {error["field"] for error in problem.get("errors", [])}
 
 
 async def pages(client: Client, path: str, token: str, limit: int) -> list[list[dict[str, Any]]]:

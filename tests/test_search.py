@@ -8,15 +8,10 @@ from urllib.parse import urlencode
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
-from apicheck import SignedIn
+from apicheck import SignedIn, post
 
 Client = TestClient[web.Request, web.Application]
 Headers = dict[str, str]
-
-
-async def post(client: Client, path: str, headers: Headers, body: dict[str, Any]) -> None:
-    response = await client.post(path, json=body, headers=headers)
-    assert response.status == 201, await response.json()
 
 
 async def add_ghost(client: Client, editor: Headers, slug: str, **fields: Any) -> None:
