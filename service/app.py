@@ -30,7 +30,7 @@ from service.handlers import (
 from service.store.db import DATABASE, connect
 from service.store.redis import REDIS, REDIS_HEALTH, RedisHealth
 from service.store.schema_check import SCHEMA_CHECK, startup_check
-from service.web import health, metrics, openapi, quotas
+from service.web import cors, health, metrics, openapi, quotas
 from service.web.health import STARTED_AT
 from service.web.metrics import METRICS
 from service.web.problems import RECENT_ERRORS, RecentErrors, problem_middleware
@@ -127,4 +127,5 @@ def create_app(settings: Settings) -> web.Application:
     openapi.setup(app, resources)
     metrics.document(app[openapi.DOCUMENT])
     health.document(app[openapi.DOCUMENT])
+    cors.setup(app, settings.cors_origins)  # last: it covers every route added above
     return app

@@ -89,6 +89,11 @@ class Settings:
         "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is "
         "believed; unset: the peer address is the client",
     )
+    cors_origins: str = setting(
+        "",
+        "comma-separated origins (scheme://host[:port]) whose browser apps may call the API, "
+        "with credentials; unset: same-origin only",
+    )
     rate_limit_anonymous: str = setting(
         "0",
         "requests/seconds per client IP without a session, e.g. 120/60 (sliding window); "
@@ -275,6 +280,21 @@ def _networks(value: str) -> str | None:
     return None
 
 
+def cors_origin_list(value: str) -> list[str]:
+    """The origins of a CORS_ORIGINS value, without trailing slashes."""
+    return [item.strip().rstrip("/") for item in value.split(",") if item.strip()]
+
+
+def _origins(value: str) -> str | None:
+    for origin in cors_origin_list(value):
+        parts = urlsplit(origin)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.path:
+            return (
+                f"comma-separated origins such as https://app.example.org ({origin!r} is not one)"
+            )
+    return None
+
+
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _CHECKS: dict[str, Check] = {
     "database_url": _url("postgres", "postgresql"),
@@ -291,6 +311,7 @@ _CHECKS: dict[str, Check] = {
     "session_idle_timeout": _at_least(1, "a number of seconds >= 1"),
     "session_max_age": _at_least(1, "a number of seconds >= 1"),
     "trusted_proxies": _networks,
+    "cors_origins": _origins,
     "log_level": lambda v: (
         None if v.strip().upper() in LOG_LEVELS else f"one of {', '.join(LOG_LEVELS)}"
     ),
