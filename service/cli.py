@@ -175,13 +175,30 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_generate(args: argparse.Namespace, settings: Settings, *, check: bool = False) -> int:
-    """Regenerate service/store/queries/ from queries/*.sql against a freshly migrated database."""
+    """Regenerate service/store/queries/ from queries/*.sql against a freshly migrated database
+    (or any folder of sqlc-style query files: --queries, --out, and --schema or --database)."""
     from service.dev import codegen, seed
 
+    check = check or bool(getattr(args, "check", False))
+    queries = Path(getattr(args, "queries", None) or codegen.DEFAULT_QUERIES_DIR)
+    out = Path(getattr(args, "out", None) or codegen.DEFAULT_OUT_DIR)
+    schema = getattr(args, "schema", None)
+    database = getattr(args, "database", None)
+    if not queries.is_dir():
+        raise CommandError(f"--queries {queries}: not a directory")
+    if database:
+        return asyncio.run(codegen.run(database, check=check, queries_dir=queries, out_dir=out))
     url = servers.resolve_database(settings, quiet=True)
     with servers.scratch_database(url, "gp_codegen") as scratch:
+        if schema:
+            try:
+                codegen.apply_schema(scratch, Path(schema))
+            except codegen.CodegenError as err:
+                print(err, file=sys.stderr)
+                return EXIT_ERROR
+            return asyncio.run(codegen.run(scratch, check=check, queries_dir=queries, out_dir=out))
         migrate(scratch, connect_timeout=settings.db_connect_timeout)
-        result = asyncio.run(codegen.run(scratch, check=check))
+        result = asyncio.run(codegen.run(scratch, check=check, queries_dir=queries, out_dir=out))
         if check:
             # Seeds and the synthetic loader's COPY column lists against the same schema.
             problems = asyncio.run(seed.verify(scratch))
@@ -365,7 +382,19 @@ def build_parser() -> argparse.ArgumentParser:
     restore_parser.add_argument(
         "--database", default="", help="create this database on the same server and restore there"
     )
-    add("generate", cmd_generate)
+    generate_parser = add("generate", cmd_generate)
+    generate_parser.add_argument("--queries", help="folder of query files (default queries/)")
+    generate_parser.add_argument(
+        "--out", help="folder of generated modules (default service/store/queries/)"
+    )
+    source = generate_parser.add_mutually_exclusive_group()
+    source.add_argument(
+        "--schema", help="SQL file applied to a throw-away database (instead of the migrations)"
+    )
+    source.add_argument("--database", help="URL of a database that already has the schema")
+    generate_parser.add_argument(
+        "--check", action="store_true", help="write nothing; fail when the output is stale"
+    )
     add("check", cmd_check)
     add("run", cmd_run).add_argument(
         "--workers", type=int, help="worker processes (default WORKERS)"

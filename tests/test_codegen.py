@@ -659,17 +659,11 @@ CASES_ = {
         "Untyped",
         ["could not determine data type of parameter $1 (@thing)", "HINT: add a cast"],
     ),
-    "mixed parameter styles": (
-        "-- name: Mixed :many\nSELECT a FROM bulk\nWHERE a = $1 OR a = @other;\n",
-        3,
-        "Mixed",
-        ["mixes positional $1 with named parameters"],
-    ),
     "unnamed result column": (
         "-- name: Unnamed :one\nSELECT 1 + 1;\n",
         1,
         "Unnamed",
-        ["result column 1 is named '?column?'", "HINT: give it an alias"],
+        ["result column 1 is named '?column?'", "HINT: alias it: `1 + 1 AS some_name`"],
     ),
     "rows expected from a statement that returns none": (
         "-- name: NoRows :one\nDELETE FROM bulk WHERE a = @a;\n",

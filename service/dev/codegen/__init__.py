@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 from service.dev.codegen.catalog import Introspector
@@ -25,7 +28,7 @@ from service.dev.codegen.render import (
     HEADER,
     PROJECT_ROOT,
     aliases_of,
-    format_source,
+    format_sources,
     render_enums,
     render_module,
 )
@@ -36,6 +39,7 @@ __all__ = [
     "DEFAULT_QUERIES_DIR",
     "CodegenError",
     "Issue",
+    "apply_schema",
     "check",
     "generate",
     "run",
@@ -53,6 +57,7 @@ _INIT = f'''{HEADER.format(source="queries/*.sql")}
 def _generate_sync(dsn: str, queries_dir: Path, out_dir: Path) -> dict[Path, str]:
     sql_files = sorted(queries_dir.glob("*.sql"))
     out: dict[Path, str] = {out_dir / "__init__.py": _INIT}
+    unformatted: dict[Path, str] = {}  # rendered, formatted by one ruff run at the end
     issues: list[Issue] = []
     parsed = []
     for path in sql_files:
@@ -82,14 +87,14 @@ def _generate_sync(dsn: str, queries_dir: Path, out_dir: Path) -> dict[Path, str
                     issues.extend(_collect_aliases(model, aliases))
             target = out_dir / f"{path.stem}.py"
             source = f"{queries_dir.name}/{path.name}"
-            out[target] = format_source(render_module(source, digest, models), target)
+            unformatted[target] = render_module(source, digest, models)
     finally:
         intro.close()
     if aliases:
-        target = out_dir / f"{ENUMS_MODULE}.py"
-        out[target] = format_source(render_enums(aliases), target)
+        unformatted[out_dir / f"{ENUMS_MODULE}.py"] = render_enums(aliases)
     if issues:
         raise CodegenError(sorted(issues, key=lambda i: (str(i.path), i.line)))
+    out.update(format_sources(unformatted))
     return out
 
 
@@ -118,6 +123,32 @@ def _display(path: Path) -> Path:
         return path.resolve().relative_to(Path.cwd())
     except ValueError:
         return path
+
+
+def apply_schema(dsn: str, schema: Path) -> None:
+    """Run a schema file (plain SQL, or a pg_dump) with psql; CodegenError when it fails."""
+    from service.dev.embedded import pg_bin_dir
+
+    if not schema.is_file():
+        raise CodegenError([Issue(_display(schema), 1, "schema file not found")])
+    result = subprocess.run(
+        [
+            str(pg_bin_dir() / "psql"),
+            "--quiet",
+            "--no-psqlrc",
+            "--set=ON_ERROR_STOP=1",
+            f"--file={schema}",
+            dsn,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        # psql says `psql:FILE:LINE: ERROR:  message`
+        found = re.search(r":(\d+): (?:ERROR|FATAL):\s+(.*)", result.stderr)
+        line, message = (int(found[1]), found[2]) if found else (1, result.stderr.strip())
+        raise CodegenError([Issue(_display(schema), line, f"the schema does not apply: {message}")])
 
 
 async def generate(dsn: str, queries_dir: Path, out_dir: Path) -> dict[Path, str]:
@@ -169,6 +200,7 @@ async def run(
             return 1
         print("generated queries are current")
         return 0
+    started = time.perf_counter()
     try:
         files = await generate(dsn, queries_dir, out_dir)
     except CodegenError as err:
@@ -177,7 +209,8 @@ async def run(
         print(f"{len(err.issues)} problem(s); nothing written", file=sys.stderr)
         return 1
     changed = write(files, out_dir)
+    elapsed = time.perf_counter() - started
     for path in changed:
         print(f"wrote {_display(path)}" if path.exists() else f"removed {_display(path)}")
-    print(f"{len(files) - 1} query module(s), {len(changed)} changed")
+    print(f"generated {len(files) - 1} modules in {elapsed:.2f} s, {len(changed)} changed")
     return 0

@@ -17,10 +17,12 @@ from pglast import ast, parse_sql
 from pglast.enums import (
     A_Expr_Kind,
     JoinType,
+    ReturningOptionKind,
     SetOperation,
     SubLinkType,
 )
 from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
+from pglast.stream import RawStream
 
 from service.dev.codegen.catalog import Catalog, Column
 
@@ -104,6 +106,8 @@ class Analysis:
     star_edits: list[tuple[int, int, str]]
     copy: CopyTarget | None
     copy_problem: str | None
+    target_sql: list[str] | None = None  # each result column's expression, for messages
+    star_spans: dict[int, tuple[int, int]] = field(default_factory=dict)
 
 
 def children(node: Any) -> Iterator[Any]:
@@ -190,7 +194,9 @@ class Analyzer:
         self.params: dict[int, ParamContext] = {}
         self.param_names: dict[int, str] = {}
         self.star_edits: list[tuple[int, int, str]] = []
+        self.star_spans: dict[int, tuple[int, int]] = {}  # location -> (first column, count)
         self.readonly = True
+        self.root: Scope | None = None
 
     # -- scopes ---------------------------------------------------------------------------
 
@@ -347,6 +353,7 @@ class Analyzer:
             if cols is None or out is None:
                 out = None
                 continue
+            self._span(target, scope, len(out), len(cols))
             out.extend(cols)
         if grouping_sets and out is not None:
             out = [OutCol(c.name, False) for c in out]
@@ -370,6 +377,15 @@ class Analyzer:
             if isinstance(p, ast.ParamRef):
                 self.param_names.setdefault(_pnum(p), name)
             self.expr(part, scope)
+
+    def _span(self, target: Any, scope: Scope, first: int, count: int) -> None:
+        """Remember which result columns a top-level `x.*` became (for sqlc.embed)."""
+        if (
+            scope is self.root
+            and isinstance(target.val, ast.ColumnRef)
+            and target.val.location is not None
+        ):
+            self.star_spans[target.val.location] = (first, count)
 
     def target(self, target: Any, scope: Scope) -> list[OutCol] | None:
         val = target.val
@@ -449,21 +465,32 @@ class Analyzer:
         kind = type(stmt).__name__
         old_new = []
         if target.columns is not None:
-            # RETURNING old.* / new.* (PostgreSQL 18): the row that is not there is NULL
+            # RETURNING old.* / new.* (PostgreSQL 18), or the names WITH (OLD AS o, NEW AS n)
+            # gives them: the row that is not there (old of an INSERT, new of a DELETE) is NULL
+            names = {"old": "old", "new": "new"}
+            clause = getattr(stmt, "returningClause", None)
+            for option in getattr(clause, "options", None) or ():
+                which = (
+                    "old" if option.option == ReturningOptionKind.RETURNING_OPTION_OLD else "new"
+                )
+                names[which] = str(option.value)
             old_new = [
-                Source("old", target.relid, target.columns, kind == "InsertStmt"),
-                Source("new", target.relid, target.columns, kind == "DeleteStmt"),
+                Source(names["old"], target.relid, target.columns, kind == "InsertStmt"),
+                Source(names["new"], target.relid, target.columns, kind == "DeleteStmt"),
             ]
         ret_scope = Scope([*local.sources, *old_new], scope)
         out: list[OutCol] | None = []
         for t in _returning(stmt):
             if isinstance(t.val, ast.ColumnRef) and _names(t.val.fields) is None:
-                cols = self.star(t.val, Scope(local.sources, scope))
+                quals = [f.sval for f in t.val.fields or () if isinstance(f, ast.String)]
+                star_scope = ret_scope if quals else Scope(local.sources, scope)
+                cols = self.star(t.val, star_scope)
             else:
                 cols = self.target(t, ret_scope)
             if cols is None or out is None:
                 out = None
                 continue
+            self._span(t, scope, len(out), len(cols))
             out.extend(cols)
         return out
 
@@ -613,6 +640,7 @@ def analyze(
     stmt = parse_sql(sql)[0].stmt
     an = Analyzer(catalog, resolve, sql)
     root = Scope([])
+    an.root = root
     cols = an.statement(stmt, root)
     kind = {
         ast.SelectStmt: "select",
@@ -631,16 +659,35 @@ def analyze(
                 if name in catalog.volatile_functions:
                     readonly = False
     copy, problem = _copy_target(stmt, catalog, resolve)
+    targets = _targets(stmt)
+    try:
+        target_sql = None if targets is None else [RawStream()(t.val) for t in targets]
+    except Exception:  # a message nicety only
+        target_sql = None
     return Analysis(
         statement=kind,
         readonly=readonly,
         nonnull=None if cols is None else [c.nonnull for c in cols],
         params=an.params,
         param_names=an.param_names,
-        star_edits=sorted(an.star_edits),
+        star_edits=sorted(set(an.star_edits)),
+        star_spans=an.star_spans,
         copy=copy,
         copy_problem=problem,
+        target_sql=target_sql,
     )
+
+
+def _targets(stmt: Any) -> list[Any] | None:
+    """The result targets of a plain SELECT or of RETURNING, when none of them is a `*`."""
+    if isinstance(stmt, ast.SelectStmt):
+        if stmt.op != SetOperation.SETOP_NONE:
+            return _targets(stmt.larg)
+        targets = list(stmt.targetList or ())
+    else:
+        targets = _returning(stmt)
+    stars = any(isinstance(t.val, ast.ColumnRef) and _names(t.val.fields) is None for t in targets)
+    return None if stars or not targets else targets
 
 
 def _copy_target(

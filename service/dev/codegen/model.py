@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from service.dev.codegen.analyze import Analysis, analyze
 from service.dev.codegen.catalog import Described, Introspector, PgError
 from service.dev.codegen.errors import Issue
-from service.dev.codegen.pytypes import PyType, py_type
-from service.dev.codegen.source import Query, python_name
+from service.dev.codegen.pytypes import PyType, camel, py_type
+from service.dev.codegen.source import ROW_KINDS, Query, python_name
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_ROWS = ("one", "many", "iter")
+_ROWS = ROW_KINDS
+_BATCH = ("batchexec", "batchone", "batchmany")
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +22,13 @@ class FieldModel:
     name: str  # Python attribute name
     sql_name: str  # column name as PostgreSQL reports it (suffix stripped)
     type: PyType
+    # sqlc.embed(t): the struct's name and its fields, filled from consecutive columns
+    nested: tuple[str, tuple[FieldModel, ...]] | None = None
+
+    @property
+    def width(self) -> int:
+        """How many result columns the field takes."""
+        return 1 if self.nested is None else len(self.nested[1])
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +49,7 @@ class QueryModel:
     struct_alias_of: str | None = None
     copy_table: tuple[str | None, str] | None = None
     copy_fields: list[FieldModel] | None = None
+    batch_sql: str | None = None  # :batchone / :batchmany: rows tagged with their set's index
 
     @property
     def function(self) -> str:
@@ -118,17 +127,43 @@ def build(q: Query, intro: Introspector) -> tuple[QueryModel | None, list[Issue]
                 hint="use :many for INSERT/UPDATE/DELETE ... RETURNING",
             )
         )
-    fields, field_issues = _fields(q, described, an, intro)
-    issues.extend(field_issues)
+    fields: list[FieldModel] = []
+    if q.kind in _ROWS:  # only functions that return rows need names for the columns
+        fields, field_issues = _fields(q, described, an, intro)
+        issues.extend(field_issues)
     params = _params(q, described, an, intro)
     model = QueryModel(
         query=q,
         sql=_apply_edits(q.sql, an.star_edits),
         readonly=an.readonly,
         params=params,
-        fields=fields if q.kind in _ROWS else [],
+        fields=fields,
         struct=f"{q.name}Row" if q.kind in _ROWS else None,
     )
+    if q.kind in _BATCH and not params:
+        issues.append(
+            Issue(
+                q.path,
+                q.line,
+                f":{q.kind} runs once per set of parameters, and this query has none",
+                q.name,
+                hint="use :exec, :one or :many",
+            )
+        )
+    if q.kind in ("batchone", "batchmany") and not issues:
+        model.batch_sql = batch_sql(model.sql, len(params) + 1)
+        tagged = intro.describe(model.batch_sql)
+        if isinstance(tagged, PgError):
+            issues.append(
+                Issue(
+                    q.path,
+                    q.line,
+                    f":{q.kind} wraps the statement in a WITH query, and PostgreSQL refuses"
+                    f" it: {tagged.message}",
+                    q.name,
+                    hint="a data-modifying WITH must stay at the top level: use a loop of :one",
+                )
+            )
     if q.kind == "copyfrom":
         if an.copy is None:
             issues.append(
@@ -147,15 +182,84 @@ def build(q: Query, intro: Introspector) -> tuple[QueryModel | None, list[Issue]
     return (None if issues else model), issues
 
 
+def batch_sql(sql: str, index_param: int) -> str:
+    """`sql` wrapped so that each row says which parameter set produced it.
+
+    asyncpg's fetchmany sends every parameter set in one pipelined round trip but returns the
+    rows of all of them as one list; the extra parameter tags each row with its set's index.
+    MATERIALIZED keeps the rows in the order the statement produced them.
+    """
+    return (
+        f"WITH batch AS MATERIALIZED (\n{sql}\n)\n"
+        f"SELECT ${index_param}::int4 AS batch_index, batch.* FROM batch"
+    )
+
+
 def _fields(
     q: Query, described: Described, an: Analysis, intro: Introspector
 ) -> tuple[list[FieldModel], list[Issue]]:
-    cat = intro.catalog
     issues: list[Issue] = []
+    embeds: dict[int, tuple[int, str]] = {}  # first column -> (columns, table or alias)
+    for offset, name in q.embeds:
+        span = an.star_spans.get(offset)
+        if span is None:
+            issues.append(
+                Issue(
+                    q.path,
+                    q.line_of(offset),
+                    f"sqlc.embed({name}) must be a result column of the statement itself",
+                    q.name,
+                    hint=f"write sqlc.embed({name}) in the SELECT list or RETURNING of the query",
+                )
+            )
+        else:
+            embeds[span[0]] = (span[1], name)
     fields: list[FieldModel] = []
-    seen: dict[str, str] = {}
+    seen: set[str] = set()
+    i = 0
+    while i < len(described.columns):
+        if i in embeds:
+            count, name = embeds[i]
+            inner = _columns(q, described, an, intro, range(i, i + count), set(), issues)
+            struct = f"{q.name}{camel(name)}"
+            container = any(f.type.container for f in inner)
+            imports = frozenset().union(*(f.type.imports for f in inner))
+            aliases = frozenset().union(*(f.type.aliases for f in inner))
+            t = PyType(struct, imports, container, aliases)
+            attr = _unique(python_name(name), seen)
+            fields.append(FieldModel(attr, attr, t, nested=(struct, tuple(inner))))
+            i += count
+        else:
+            fields.extend(_columns(q, described, an, intro, range(i, i + 1), seen, issues))
+            i += 1
+    return fields, issues
+
+
+def _unique(attr: str, seen: set[str]) -> str:
+    """`attr`, or the same name twice (e.g. `SELECT *` over a self-join): attr_2, attr_3, ..."""
+    if attr in seen:
+        n = 2
+        while f"{attr}_{n}" in seen:
+            n += 1
+        attr = f"{attr}_{n}"
+    seen.add(attr)
+    return attr
+
+
+def _columns(
+    q: Query,
+    described: Described,
+    an: Analysis,
+    intro: Introspector,
+    indexes: range,
+    seen: set[str],
+    issues: list[Issue],
+) -> list[FieldModel]:
+    cat = intro.catalog
+    fields: list[FieldModel] = []
     nonnull = an.nonnull if an.nonnull and len(an.nonnull) == len(described.columns) else None
-    for i, col in enumerate(described.columns):
+    for i in indexes:
+        col = described.columns[i]
         name = col.name
         forced: bool | None = None
         if name.endswith("!"):
@@ -163,35 +267,26 @@ def _fields(
         elif name.endswith("?"):
             name, forced = name[:-1], False
         if name == "?column?" or not _IDENT.match(name):
+            expr = an.target_sql[i] if an.target_sql and i < len(an.target_sql) else None
+            example = f"`{expr} AS some_name`" if expr else "`count(*) > 0 AS has_rows`"
             issues.append(
                 Issue(
                     q.path,
                     q.line,
-                    f"result column {i + 1} is named {col.name!r}, not a Python identifier",
+                    f"result column {i + 1} is named {col.name!r}, not a Python identifier,"
+                    f" and :{q.kind} returns rows with a field per column",
                     q.name,
-                    hint='give it an alias: `AS total` (or `AS "total!"` to declare it NOT NULL)',
+                    hint=f'alias it: {example} (`AS "some_name!"` also declares it NOT NULL)',
                 )
             )
             continue
-        attr = python_name(name)
-        if attr in seen:
-            issues.append(
-                Issue(
-                    q.path,
-                    q.line,
-                    f"result column {name!r} appears twice",
-                    q.name,
-                    hint="alias one of them, e.g. `s.id AS story_id`",
-                )
-            )
-            continue
-        seen[attr] = name
+        attr = _unique(python_name(name), seen)
         t = py_type(cat, col.typid, (col.table, col.tablecol) if col.table else None)
         is_nonnull = forced if forced is not None else bool(nonnull and nonnull[i])
         if not is_nonnull:
             t = t.optional()
-        fields.append(FieldModel(attr, name, t))
-    return fields, issues
+        fields.append(FieldModel(attr, name if attr == python_name(name) else attr, t))
+    return fields
 
 
 def _params(q: Query, described: Described, an: Analysis, intro: Introspector) -> list[ParamModel]:

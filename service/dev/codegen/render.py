@@ -6,6 +6,7 @@ import functools
 import json
 import subprocess
 import sys
+import tempfile
 import textwrap
 import tomllib
 from pathlib import Path
@@ -90,9 +91,10 @@ def render_module(source: str, digest: str, models: list[QueryModel]) -> str:
     body: list[str] = []
     exports: list[str] = []
     shapes: dict[tuple[tuple[str, str, str], ...], str] = {}
+    result_struct = False
     for m in models:
         q = m.query
-        literal = sql_literal(f"-- name: {q.name} :{q.kind}", m.sql)
+        literal = sql_literal(f"-- name: {q.name} :{q.kind}", m.batch_sql or m.sql)
         body.append(f"{m.constant} = {literal}\n")
         exports.append(m.constant)
         for p in m.params:
@@ -100,6 +102,18 @@ def render_module(source: str, digest: str, models: list[QueryModel]) -> str:
         if m.struct is not None:
             for f in m.fields:
                 imports |= f.type.imports
+            for f in m.fields:
+                if f.nested is not None:
+                    imports.add("msgspec")
+                    nested_name, nested_fields = f.nested
+                    body.append(
+                        _struct(
+                            nested_name,
+                            f"The {f.name} columns of a {q.name} row.",
+                            list(nested_fields),
+                        )
+                    )
+                    exports.append(nested_name)
             shape = tuple((f.name, f.sql_name, f.type.annotation) for f in m.fields)
             if shape in shapes:
                 m.struct_alias_of = shapes[shape]
@@ -120,6 +134,24 @@ def render_module(source: str, digest: str, models: list[QueryModel]) -> str:
             exports.append(f"{q.name}Params")
             cols = ", ".join(repr(f.sql_name) for f in m.copy_fields)
             body.append(f"{m.constant}_COLUMNS = ({cols},)\n")
+        if q.kind in ("batchexec", "batchone", "batchmany"):
+            imports.add("msgspec")
+            imports.add("from collections.abc import Sequence")
+            batch_fields = [FieldModel(p.name, p.name, p.type) for p in m.params]
+            body.append(
+                _struct(
+                    f"{q.name}Params",
+                    f"One set of parameters for {q.name}.",
+                    batch_fields,
+                    kw_only=True,
+                )
+            )
+            exports.append(f"{q.name}Params")
+        if q.kind == "execresult" and not result_struct:
+            result_struct = True
+            imports.add("msgspec")
+            body.insert(0, _COMMAND_RESULT)
+            exports.append("CommandResult")
         fn, fn_imports = _function(m)
         imports |= fn_imports
         body.append(fn)
@@ -137,6 +169,15 @@ def render_module(source: str, digest: str, models: list[QueryModel]) -> str:
     exports.extend(name for name, _ in aliases_of(models))
     all_ = "__all__ = [\n" + "".join(f"    {e!r},\n" for e in sorted(exports)) + "]\n"
     return "".join(head) + "".join(import_lines) + "\n" + all_ + "\n" + "\n\n".join(body)
+
+
+_COMMAND_RESULT = """\
+class CommandResult(msgspec.Struct, frozen=True, gc=False):
+    \"\"\"What an :execresult statement reports: its command tag and the rows it affected.\"\"\"
+
+    status: str  # e.g. 'UPDATE 3' or 'INSERT 0 1'
+    rows: int
+"""
 
 
 def aliases_of(models: list[QueryModel]) -> set[tuple[str, str]]:
@@ -169,6 +210,22 @@ def _merge_froms(froms: list[str]) -> list[str]:
     return [f"from {mod} import {', '.join(sorted(names))}" for mod, names in by_module.items()]
 
 
+def _make(m: QueryModel, var: str, *, skip: int = 0) -> str:
+    """The expression that builds a row struct from asyncpg record `var`."""
+    if not any(f.nested for f in m.fields):
+        return f"{m.struct}(*{var})" if not skip else f"{m.struct}(*tuple({var})[{skip}:])"
+    args: list[str] = []
+    column = skip
+    for f in m.fields:
+        if f.nested is None:
+            args.append(f"{var}[{column}]")
+        else:
+            inner = ", ".join(f"{var}[{c}]" for c in range(column, column + f.width))
+            args.append(f"{f.nested[0]}({inner})")
+        column += f.width
+    return f"{m.struct}({', '.join(args)})"
+
+
 def _function(m: QueryModel) -> tuple[str, set[str]]:
     q = m.query
     imports: set[str] = set()
@@ -183,14 +240,14 @@ def _function(m: QueryModel) -> tuple[str, set[str]]:
         ret = f"{m.struct} | None"
         lines = [
             f"    row = await {route}(db).fetchrow({m.constant}{args})\n",
-            f"    return None if row is None else {m.struct}(*row)\n",
+            f"    return None if row is None else {_make(m, 'row')}\n",
         ]
     elif q.kind == "many":
         imports |= {f"from service.store.db import {route}"}
         ret = f"list[{m.struct}]"
         lines = [
             f"    rows = await {route}(db).fetch({m.constant}{args})\n",
-            f"    return [{m.struct}(*row) for row in rows]\n",
+            f"    return [{_make(m, 'row')} for row in rows]\n",
         ]
     elif q.kind == "exec":
         imports |= {f"from service.store.db import {route}"}
@@ -218,6 +275,49 @@ def _function(m: QueryModel) -> tuple[str, set[str]]:
             "    )\n",
             "    return rowcount(status)\n",
         ]
+    elif q.kind == "execresult":
+        imports |= {
+            f"from service.store.db import {route}",
+            "from service.store.db import rowcount",
+        }
+        ret = "CommandResult"
+        lines = [
+            f"    status = await {route}(db).execute({m.constant}{args})\n",
+            "    return CommandResult(status, rowcount(status))\n",
+        ]
+    elif q.kind == "batchexec":
+        imports |= {f"from service.store.db import {route}"}
+        ret = "None"
+        kwargs = [f"params: Sequence[{q.name}Params]"]
+        lines = [
+            f"    await {route}(db).executemany(\n",
+            f"        {m.constant}, [msgspec.structs.astuple(p) for p in params]\n",
+            "    )\n",
+        ]
+    elif q.kind in ("batchone", "batchmany"):
+        imports |= {f"from service.store.db import {route}"}
+        kwargs = [f"params: Sequence[{q.name}Params]"]
+        # one pipelined round trip (fetchmany, atomic); each row starts with its set's index
+        lines = [
+            "    args = [(*msgspec.structs.astuple(p), i) for i, p in enumerate(params)]\n",
+        ]
+        if q.kind == "batchone":
+            ret = f"list[{m.struct} | None]"
+            lines += [
+                f"    found: list[{m.struct} | None] = [None] * len(args)\n",
+                f"    for row in await {route}(db).fetchmany({m.constant}, args):\n",
+                "        if found[row[0]] is None:  # the first row of each set, as :one\n",
+                f"            found[row[0]] = {_make(m, 'row', skip=1)}\n",
+                "    return found\n",
+            ]
+        else:
+            ret = f"list[list[{m.struct}]]"
+            lines += [
+                f"    found: list[list[{m.struct}]] = [[] for _ in args]\n",
+                f"    for row in await {route}(db).fetchmany({m.constant}, args):\n",
+                f"        found[row[0]].append({_make(m, 'row', skip=1)})\n",
+                "    return found\n",
+            ]
     else:  # iter
         imports |= {
             "from service.store.db import cursor_connection",
@@ -229,66 +329,59 @@ def _function(m: QueryModel) -> tuple[str, set[str]]:
         lines = [
             f"    async with cursor_connection(db, readonly={readonly}) as conn:\n",
             f"        async for row in conn.cursor({m.constant}{args}, prefetch=prefetch):\n",
-            f"            yield {m.struct}(*row)\n",
+            f"            yield {_make(m, 'row')}\n",
         ]
     sig_kw = (", *, " + ", ".join(kwargs)) if kwargs else ""
     header = f"async def {m.function}(db: Executor{sig_kw}) -> {ret}:\n"
     return header + doc + "".join(lines), imports
 
 
-def format_source(source: str, path: Path) -> str:
-    """Sort imports and format with ruff, using the project's configuration."""
+def format_sources(sources: dict[Path, str]) -> dict[Path, str]:
+    """Sort imports and format with ruff (the project's configuration), in one run for all.
+
+    ruff starts three times per generation, whatever the number of files: fix imports and
+    `__all__`, format, then list the findings a statement may carry (SILENCEABLE).
+    """
+    if not sources:
+        return {}
     ruff = [sys.executable, "-m", "ruff"]
     config = PROJECT_ROOT / "pyproject.toml"
     conf = ["--config", str(config)] if config.exists() else []
-    cwd = PROJECT_ROOT
-    fixed = subprocess.run(
-        [
-            *ruff,
-            "check",
-            *conf,
-            "--fix",
-            "--select",
-            "I,RUF022",
-            "--quiet",
-            "--stdin-filename",
-            str(path),
-            "-",
-        ],
-        input=source,
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        check=False,
-    )
-    text = fixed.stdout if fixed.stdout else source
-    formatted = subprocess.run(
-        [*ruff, "format", *conf, "--quiet", "--stdin-filename", str(path), "-"],
-        input=text,
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        check=False,
-    )
-    if formatted.returncode != 0:
-        raise RuntimeError(f"ruff format failed on generated {path}:\n{formatted.stderr}")
-    text = formatted.stdout
-    lint = subprocess.run(
-        [*ruff, "check", *conf, "--output-format", "json", "--stdin-filename", str(path), "-"],
-        input=text,
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        check=False,
-    )
-    codes_by_row: dict[int, set[str]] = {}
-    for found in json.loads(lint.stdout or "[]"):
-        if found.get("code") in SILENCEABLE:
-            # ruff names the row a suppression must go on: a multi-line string's last line
-            codes_by_row.setdefault(found["noqa_row"], set()).add(found["code"])
-    if not codes_by_row:
-        return text
-    lines = text.split("\n")
-    for row, codes in codes_by_row.items():
-        lines[row - 1] += f"  # noqa: {', '.join(sorted(codes))}"
-    return "\n".join(lines)
+    with tempfile.TemporaryDirectory(prefix="codegen-") as tmp:
+        # one file per output, under a name unique even when two outputs share a base name
+        staged = {path: Path(tmp) / f"m{n}_{path.name}" for n, path in enumerate(sorted(sources))}
+        for path, target in staged.items():
+            target.write_text(sources[path])
+        files = [str(t) for t in staged.values()]
+
+        def ruff_run(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [*ruff, *args, *conf, *files],
+                capture_output=True,
+                text=True,
+                cwd=PROJECT_ROOT,
+                check=False,
+            )
+
+        ruff_run("check", "--fix", "--select", "I,RUF022", "--quiet", "--exit-zero")
+        formatted = ruff_run("format", "--quiet")
+        if formatted.returncode != 0:
+            raise RuntimeError(f"ruff format failed on generated code:\n{formatted.stderr}")
+        lint = ruff_run("check", "--output-format", "json", "--exit-zero")
+        codes: dict[str, dict[int, set[str]]] = {}
+        for found in json.loads(lint.stdout or "[]"):
+            if found.get("code") in SILENCEABLE:
+                # ruff names the row a suppression must go on: a multi-line string's last line
+                by_row = codes.setdefault(str(Path(found["filename"]).resolve()), {})
+                by_row.setdefault(found["noqa_row"], set()).add(found["code"])
+        out: dict[Path, str] = {}
+        for path, target in staged.items():
+            text = target.read_text()
+            rows = codes.get(str(target.resolve()), {})
+            if rows:
+                lines = text.split("\n")
+                for row, found_codes in rows.items():
+                    lines[row - 1] += f"  # noqa: {', '.join(sorted(found_codes))}"
+                text = "\n".join(lines)
+            out[path] = text
+    return out

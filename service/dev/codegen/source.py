@@ -6,6 +6,7 @@ and comments); the structure of the SQL itself is left to pglast and PostgreSQL.
 
 from __future__ import annotations
 
+import difflib
 import keyword
 import re
 from dataclasses import dataclass, field
@@ -13,16 +14,35 @@ from pathlib import Path
 
 from service.dev.codegen.errors import Issue
 
-KINDS = ("one", "many", "exec", "execrows", "copyfrom", "iter")
+KINDS = (
+    "one",
+    "many",
+    "exec",
+    "execrows",
+    "execresult",
+    "copyfrom",
+    "iter",
+    "batchexec",
+    "batchone",
+    "batchmany",
+)
+# Kinds whose function returns rows, so every result column needs a Python name.
+ROW_KINDS = frozenset({"one", "many", "iter", "batchone", "batchmany"})
+MACROS = ("arg", "narg", "slice", "embed")
 
-_NAME_LINE = re.compile(r"^\s*--\s*name\s*:(?P<rest>.*)$", re.IGNORECASE)
+# `-- name: X :kind` or `/* name: X :kind */` on a line of its own
+_NAME_LINE = re.compile(
+    r"^\s*(?:--\s*name\s*:(?P<rest>.*)|/\*\s*name\s*:(?P<block>.*?)\*/\s*)$", re.IGNORECASE
+)
 _NAME_REST = re.compile(r"^\s*(?P<name>\S+)\s+:(?P<kind>\S+)\s*(?P<extra>.*)$")
 _QUERY_NAME = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 _IDENT_START = re.compile(r"[A-Za-z_]")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SQLC_FUNC = re.compile(
-    r"sqlc\.(?P<fn>n?arg)\([ \t]*(?P<q>['\"]?)(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P=q)[ \t]*\)"
+    r"sqlc\.(?P<fn>[A-Za-z_]+)\([ \t]*(?P<q>['\"]?)(?P<name>[A-Za-z_][A-Za-z0-9_.]*)(?P=q)[ \t]*\)"
 )
+_IN_BEFORE = re.compile(r"(?P<not>\bNOT\s+)?\bIN\s*\(\s*$", re.IGNORECASE)
+_PAREN_AFTER = re.compile(r"^\s*\)")
 _DOLLAR_TAG = re.compile(r"\$(?:[A-Za-z_\x80-\uffff][A-Za-z0-9_\x80-\uffff]*)?\$")
 
 
@@ -35,6 +55,7 @@ class ParamToken:
     name: str | None  # None for positional $n
     number: int | None  # set for positional $n
     nullable: bool  # sqlc.narg(...)
+    macro: str = "arg"  # arg, narg, slice, embed, or an unknown name (an error)
 
 
 @dataclass(slots=True)
@@ -46,6 +67,9 @@ class Param:
     explicit_name: bool  # named in the SQL (@name / sqlc.arg) rather than positional
     narg: bool
     line: int
+    slice: bool = False  # sqlc.slice(name): a list, sent as one array parameter
+    # (offset in `sql`, file line) of every use, to name the parameter in type errors
+    uses: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -63,6 +87,8 @@ class Query:
     params: list[Param] = field(default_factory=list)
     # (offset in `sql` just after a rewritten parameter, original minus rewritten length so far)
     shifts: list[tuple[int, int]] = field(default_factory=list)
+    # sqlc.embed(x): (offset in `sql` of the `x.*` it became, the table or alias x)
+    embeds: list[tuple[int, str]] = field(default_factory=list)
 
     def line_of(self, offset: int) -> int:
         """File line of a character offset into `sql` (rewriting never adds or removes lines)."""
@@ -153,9 +179,8 @@ def scan(sql: str) -> tuple[list[ParamToken], list[int]]:
         elif c in "sS" and not _ident_char(prev) and prev != ".":
             m = _SQLC_FUNC.match(sql, i)
             if m:
-                params.append(
-                    ParamToken(i, m.end(), m.group("name"), None, m.group("fn") == "narg")
-                )
+                fn = m.group("fn")
+                params.append(ParamToken(i, m.end(), m.group("name"), None, fn == "narg", fn))
                 i = m.end()
             else:
                 i += 1
@@ -201,7 +226,9 @@ def parse_file(path: Path, text: str) -> tuple[list[Query], list[Issue]]:
         m = _NAME_LINE.match(line)
         if not m:
             continue
-        rest = _NAME_REST.match(m.group("rest"))
+        rest = _NAME_REST.match(
+            m.group("rest") if m.group("rest") is not None else m.group("block")
+        )
         if rest is None:
             issues.append(
                 Issue(
@@ -260,7 +287,11 @@ def parse_file(path: Path, text: str) -> tuple[list[Query], list[Issue]]:
         end = headers[h + 1][0] if h + 1 < len(headers) else len(lines)
         body = idx + 1
         doc: list[str] = []
-        while body < end and lines[body].lstrip().startswith("--"):
+        while (
+            body < end
+            and lines[body].lstrip().startswith("--")
+            and not _NAME_LINE.match(lines[body])
+        ):
             doc.append(re.sub(r"^\s*--\s?", "", lines[body]).rstrip())
             body += 1
         while doc and not doc[-1].strip():
@@ -315,25 +346,33 @@ def _split_check(q: Query) -> list[Issue]:
     return []
 
 
+def _macro_issue(q: Query, t: ParamToken) -> Issue | None:
+    """An unknown `sqlc.*` macro, with the known one it most likely meant."""
+    if t.macro in MACROS:
+        return None
+    close = difflib.get_close_matches(t.macro, MACROS, n=1, cutoff=0.5)
+    guess = f"; did you mean sqlc.{close[0]}?" if close else ""
+    return Issue(
+        q.path,
+        q.sql_line + q.original_sql.count("\n", 0, t.start),
+        f"unknown macro sqlc.{t.macro}{guess}",
+        query=q.name,
+        hint="the macros are " + ", ".join(f"sqlc.{m}(name)" for m in MACROS),
+    )
+
+
 def _rewrite_params(q: Query) -> list[Issue]:
-    """Turn @name / sqlc.arg(name) / sqlc.narg(name) into $n; check positional numbering."""
+    """Turn @name / sqlc.arg / sqlc.narg / sqlc.slice into $n, sqlc.embed(t) into t.*.
+
+    Positional `$n` stay as written; named parameters take the numbers after the highest one.
+    """
     tokens, _ = scan(q.original_sql)
-    named = [t for t in tokens if t.name is not None]
+    issues = [i for t in tokens if (i := _macro_issue(q, t)) is not None]
+    if issues:
+        return issues
     positional = [t for t in tokens if t.number is not None]
-    issues: list[Issue] = []
-    if named and positional:
-        t = positional[0]
-        return [
-            Issue(
-                q.path,
-                q.sql_line + q.original_sql.count("\n", 0, t.start),
-                f"mixes positional ${t.number} with named parameters",
-                query=q.name,
-                hint="use either @name / sqlc.arg(name) everywhere or $1, $2, ... everywhere",
-            )
-        ]
-    if positional:
-        numbers = sorted({t.number for t in positional if t.number is not None})
+    numbers = sorted({t.number for t in positional if t.number is not None})
+    if numbers:
         missing = sorted(set(range(1, numbers[-1] + 1)) - set(numbers))
         if missing:
             issues.append(
@@ -347,28 +386,56 @@ def _rewrite_params(q: Query) -> list[Issue]:
                     hint="number positional parameters $1..$N without gaps",
                 )
             )
+            return issues
         for num in numbers:
             first = next(t for t in positional if t.number == num)
             line = q.sql_line + q.original_sql.count("\n", 0, first.start)
             q.params.append(Param(num, f"p{num}", False, False, line))
-        return issues
+    base = numbers[-1] if numbers else 0
     numbering: dict[str, int] = {}
     out: list[str] = []
     last = 0
-    for t in named:
-        assert t.name is not None
-        key = t.name.lower()
-        if key not in numbering:
-            numbering[key] = len(numbering) + 1
-            line = q.sql_line + q.original_sql.count("\n", 0, t.start)
-            q.params.append(Param(numbering[key], python_name(t.name), True, t.nullable, line))
-        elif t.nullable:
-            q.params[numbering[key] - 1].narg = True
-        out.append(q.original_sql[last : t.start])
-        out.append(f"${numbering[key]}")
-        last = t.end
-        rewritten = sum(len(piece) for piece in out)
-        q.shifts.append((rewritten, t.end - rewritten))
+    for t in tokens:
+        text = q.original_sql
+        start, end = t.start, t.end
+        line = q.sql_line + text.count("\n", 0, t.start)
+        if t.number is not None:
+            p = q.params[t.number - 1]
+            piece = f"${t.number}"
+        elif t.macro == "embed":
+            assert t.name is not None
+            piece = f"{t.name}.*"
+        else:
+            assert t.name is not None
+            key = t.name.lower()
+            if key not in numbering:
+                numbering[key] = base + len(numbering) + 1
+                q.params.append(Param(numbering[key], python_name(t.name), True, t.nullable, line))
+            p = q.params[numbering[key] - 1]
+            p.narg = p.narg or t.nullable
+            piece = f"${numbering[key]}"
+            if t.macro == "slice":
+                p.slice = True
+                before = _IN_BEFORE.search(text, last, start)
+                after = _PAREN_AFTER.match(text[end:])
+                if before is not None and after is not None:
+                    # `IN (sqlc.slice(ids))` -> `= ANY($n)`; lines are kept where they were
+                    op = "<> ALL" if before.group("not") else "= ANY"
+                    newlines = text.count("\n", before.start(), end + after.end())
+                    start, end = before.start(), end + after.end()
+                    piece = f"{op}(${numbering[key]})" + "\n" * newlines
+        out.append(text[last:start])
+        rewritten = sum(len(x) for x in out)
+        if t.macro == "embed":
+            assert t.name is not None
+            q.embeds.append((rewritten, t.name))
+        else:
+            p.uses.append((rewritten, line))
+        out.append(piece)
+        last = end
+        rewritten += len(piece)
+        q.shifts.append((rewritten, end - rewritten))
     out.append(q.original_sql[last:])
     q.sql = "".join(out)
+    q.params.sort(key=lambda p: p.number)
     return issues
