@@ -93,9 +93,27 @@ EVERYTHING: Final = ("*", "")
 
 def check_namespace(namespace: str) -> str:
     """`namespace` itself, or ValueError when it cannot be part of a key."""
+    if namespace in _CHECKED:
+        return namespace
     if not NAMESPACE_PATTERN.fullmatch(namespace) or namespace in RESERVED_NAMESPACES:
         raise ValueError(f"cache namespace {namespace!r} must match [a-z][a-z0-9_-]* (not 'gen')")
+    _CHECKED.add(namespace)
     return namespace
+
+
+# Lease tokens only need to be unique among holders: a random process prefix and a counter
+# cost an increment instead of a read of the system's random source per lookup.
+_TOKEN_PREFIX = secrets.token_hex(8)
+_TOKEN_COUNTER = itertools.count()
+# Namespaces already found valid: keys are built on every cached read.
+_CHECKED: set[str] = set()
+# A part made only of these characters is the same quoted or not.
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]+")
+
+
+def _quoted(part: str | int | uuid.UUID) -> str:
+    text = str(part)
+    return text if _UNRESERVED.fullmatch(text) else urllib.parse.quote(text, safe="")
 
 
 def generation_key(namespace: str) -> str:
@@ -118,7 +136,7 @@ class CacheKey:
     @classmethod
     def of(cls, namespace: str, *parts: str | int | uuid.UUID) -> CacheKey:
         """A key from parts, each escaped so that two lists of parts never give one key."""
-        rest = ":".join(urllib.parse.quote(str(part), safe="") for part in parts)
+        rest = ":".join(_quoted(part) for part in parts)
         if len(rest) > MAX_REST:
             # '!' is escaped in parts, so a digest cannot equal a rest built from parts.
             rest = "!" + hashlib.blake2b(rest.encode(), digest_size=16).hexdigest()
@@ -244,6 +262,8 @@ class Cache:
         self._release = client.register_script(RELEASE)
         self._invalidate = client.register_script(INVALIDATE)
         self._flights: dict[CacheKey, asyncio.Task[tuple[bytes | None, bool]]] = {}
+        # Every fill still running, joinable or not (an invalidation unlists it from _flights).
+        self._filling: set[asyncio.Task[tuple[bytes | None, bool]]] = set()
         # Invalidations Redis has not acknowledged: (namespace, rest or "") -> when queued.
         self._pending: dict[tuple[str, str], int] = {}
         self._sequence = itertools.count()
@@ -312,15 +332,29 @@ class Cache:
     # ---- cache-aside ----
 
     async def get_or_load(
-        self, key: CacheKey, *, ttl: int, load: Loader, negative_ttl: int = NEGATIVE_TTL
+        self,
+        key: CacheKey,
+        *,
+        ttl: int,
+        load: Loader,
+        negative_ttl: int = NEGATIVE_TTL,
+        early: bool = False,
     ) -> bytes | None:
-        """The cached body for `key`, else `load()`'s, stored for `ttl` s (None: `negative_ttl`)."""
+        """The cached body for `key`, else `load()`'s, stored for `ttl` s (None: `negative_ttl`).
+
+        With `early`, a call that loads answers as soon as its body is loaded, while the store
+        goes on behind it: one Redis round trip on the caller's path, hit or miss. A call that
+        comes meanwhile joins that store (`settled()` waits for every store still going).
+        """
         if ttl <= 0 or negative_ttl <= 0:
             raise ValueError("cache TTLs must be positive")
         self._known.add(key.namespace)
         flight = self._flights.get(key)
         if flight is None or flight.done():
-            body, _ = await asyncio.shield(self._fly(key, ttl, negative_ttl, load))
+            flight, loaded = self._fly(key, ttl, negative_ttl, load)
+            if early:
+                return await asyncio.shield(loaded)
+            body, _ = await asyncio.shield(flight)
             return body
         self.coalesced += 1
         body, confirmed = await asyncio.shield(flight)
@@ -330,30 +364,52 @@ class Cache:
         # process invalidated it since. Join or start a load that begins after this call.
         flight = self._flights.get(key)
         if flight is None or flight.done():
-            flight = self._fly(key, ttl, negative_ttl, load)
+            flight, _ = self._fly(key, ttl, negative_ttl, load)
         body, _ = await asyncio.shield(flight)
         return body
 
     def _fly(
         self, key: CacheKey, ttl: int, negative_ttl: int, load: Loader
-    ) -> asyncio.Task[tuple[bytes | None, bool]]:
-        """Start the one in-process load of `key` that concurrent callers share."""
-        flight = asyncio.create_task(self._fill(key, ttl, negative_ttl, load))
+    ) -> tuple[asyncio.Task[tuple[bytes | None, bool]], asyncio.Future[bytes | None]]:
+        """Start the one in-process load of `key` that concurrent callers share: the task
+        (body, confirmed) they join, and a future that holds the body as soon as it is known."""
+        loaded: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
+        flight = asyncio.create_task(self._fill(key, ttl, negative_ttl, load, loaded))
         self._flights[key] = flight
-        flight.add_done_callback(partial(self._landed, key))
-        return flight
+        self._filling.add(flight)
+        flight.add_done_callback(partial(self._landed, key, loaded))
+        return flight, loaded
 
-    def _landed(self, key: CacheKey, flight: asyncio.Task[tuple[bytes | None, bool]]) -> None:
+    def _landed(
+        self,
+        key: CacheKey,
+        loaded: asyncio.Future[bytes | None],
+        flight: asyncio.Task[tuple[bytes | None, bool]],
+    ) -> None:
+        self._filling.discard(flight)
         if self._flights.get(key) is flight:
             del self._flights[key]
-        if not flight.cancelled():
-            flight.exception()  # every caller was cancelled: nobody is left to report it to
+        if flight.cancelled():
+            loaded.cancel()
+        elif (error := flight.exception()) is not None:
+            # also marks it retrieved: every caller may be gone, with nobody to report it to
+            if not loaded.done():
+                loaded.set_exception(error)
+        elif not loaded.done():
+            loaded.set_result(flight.result()[0])
+        if loaded.done() and not loaded.cancelled():
+            loaded.exception()  # retrieved: the loading caller may have been cancelled
 
     async def _fill(
-        self, key: CacheKey, ttl: int, negative_ttl: int, load: Loader
+        self,
+        key: CacheKey,
+        ttl: int,
+        negative_ttl: int,
+        load: Loader,
+        loaded: asyncio.Future[bytes | None],
     ) -> tuple[bytes | None, bool]:
         """(body, whether Redis confirmed no invalidation ran while it was loaded)."""
-        token = secrets.token_hex(16)
+        token = f"{_TOKEN_PREFIX}{next(_TOKEN_COUNTER):x}"
         deadline = time.monotonic() + self._lease_wait
         waited = False
         try:
@@ -393,6 +449,8 @@ class Cache:
             with contextlib.suppress(_Unavailable):
                 await self._redis(partial(self._release, keys=[lease], args=[token]))
             raise
+        if not loaded.done():
+            loaded.set_result(body)
         stored = await self._try(
             partial(
                 self._store,
@@ -411,6 +469,12 @@ class Cache:
         elif stored == 0:
             self.rejected_stores += 1
         return body, stored != 0
+
+    async def settled(self) -> None:
+        """Wait until every load started so far has stored its body or given up."""
+        while self._filling:
+            await asyncio.wait(set(self._filling))
+            await asyncio.sleep(0)  # let their done callbacks run
 
     async def _load(self, load: Loader) -> bytes | None:
         self.loads += 1
@@ -525,7 +589,11 @@ class Cache:
             self._retry_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._retry_task
-        for flight in list(self._flights.values()):
+        # Stores that callers did not wait for (`early`) get one round trip's time to land.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self._timeout):
+                await self.settled()
+        for flight in list(self._filling):
             flight.cancel()
         if self._pending:
             self._health.probe_now()  # the last chance is worth one probe, cool-down or not

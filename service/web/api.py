@@ -9,7 +9,7 @@ import functools
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import msgspec
 from aiohttp import web
@@ -21,6 +21,8 @@ T = TypeVar("T")
 StructT = TypeVar("StructT", bound=msgspec.Struct)
 
 JSON_CONTENT_TYPE = "application/json"
+# Public reads may be stored, but must be revalidated (If-None-Match) before each use.
+PUBLIC_CACHE_CONTROL: Final = "public, max-age=0, must-revalidate"
 MAX_BODY_BYTES = 256 * 1024
 
 
@@ -230,18 +232,35 @@ def respond(
 ) -> web.Response:
     """JSON response: personal data `private, no-store`; public GETs an ETag (304 on match)."""
     body = data if isinstance(data, bytes) else _encoder.encode(data)
+    if etag and not private and status == 200:
+        return respond_tagged(request, body, etag_of(body), headers)
     response_headers = dict(headers or {})
     if private:
         response_headers["Cache-Control"] = "private, no-store"
-    elif etag:
-        tag = '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
-        response_headers["ETag"] = tag
-        response_headers.setdefault("Cache-Control", "public, max-age=0, must-revalidate")
-        if tag in {t.strip() for t in request.headers.get("If-None-Match", "").split(",")}:
-            return web.Response(status=304, headers=response_headers)
     return web.Response(
         status=status, body=body, content_type=JSON_CONTENT_TYPE, headers=response_headers
     )
+
+
+def etag_of(body: bytes) -> str:
+    """The strong ETag of a response body (ETAG_LENGTH characters, quotes included)."""
+    return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+
+
+ETAG_LENGTH: Final = 34
+
+
+def respond_tagged(
+    request: web.Request, body: bytes, etag: str, headers: dict[str, str] | None = None
+) -> web.Response:
+    """A public JSON body whose ETag is known; 304 when If-None-Match names it."""
+    response_headers = {"ETag": etag, "Cache-Control": PUBLIC_CACHE_CONTROL}
+    if headers:
+        response_headers.update(headers)
+    match = request.headers.get("If-None-Match")
+    if match is not None and etag in {t.strip() for t in match.split(",")}:
+        return web.Response(status=304, headers=response_headers)
+    return web.Response(body=body, content_type=JSON_CONTENT_TYPE, headers=response_headers)
 
 
 def no_content(*, private: bool = True) -> web.Response:

@@ -15,7 +15,7 @@ import msgspec
 from aiohttp import web
 
 from service.cache.engine import CACHE, CacheKey
-from service.web.api import not_found, respond
+from service.web.api import ETAG_LENGTH, etag_of, not_found, respond_tagged
 
 _encoder = msgspec.json.Encoder()
 
@@ -48,9 +48,14 @@ async def public(
 
     async def load_body() -> bytes | None:
         data = await load()
-        return None if data is None else encode(data)
+        if data is None:
+            return None
+        body = encode(data)
+        # The ETag is computed once, when the entry is filled, and stored in front of the body.
+        return etag_of(body).encode() + body
 
-    body = await request.app[CACHE].get_or_load(key, ttl=ttl, load=load_body)
-    if body is None:
+    # early: a miss answers once loaded, the store follows (one Redis round trip per request)
+    stored = await request.app[CACHE].get_or_load(key, ttl=ttl, load=load_body, early=True)
+    if stored is None:
         raise not_found(what)
-    return respond(request, body, etag=True)
+    return respond_tagged(request, stored[ETAG_LENGTH:], stored[:ETAG_LENGTH].decode())
