@@ -21,6 +21,8 @@ from bench.scratch import scratch_postgres, scratch_redis
 from service.dev import seed
 from service.dev.migrations import dbmate
 
+BENCHMARKS = ("queries", "jobs", "http", "cache", "search")
+
 
 def section(title: str) -> None:
     print(f"\n== {title} " + "=" * max(0, 76 - len(title)), flush=True)
@@ -34,15 +36,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--duration", type=float, default=3.0, help="HTTP seconds per side per endpoint"
     )
-    parser.add_argument("--concurrency", type=int, default=16, help="HTTP connections")
+    parser.add_argument("--concurrency", type=int, default=32, help="HTTP connections")
+    parser.add_argument("--rounds-http", type=int, default=2, help="rounds of the HTTP benchmark")
     parser.add_argument(
         "--only",
-        choices=["queries", "jobs", "http", "cache", "search"],
+        choices=BENCHMARKS,
         action="append",
         help="run only these",
     )
+    parser.add_argument("benchmarks", nargs="*", help="run only these (the same as --only)")
     args = parser.parse_args(argv)
-    only = set(args.only or ["queries", "jobs", "http", "cache", "search"])
+    unknown = set(args.benchmarks) - set(BENCHMARKS)
+    if unknown:
+        parser.error(f"unknown benchmarks {sorted(unknown)}; choose from {', '.join(BENCHMARKS)}")
+    only = set(args.only or args.benchmarks or BENCHMARKS)
     started = time.monotonic()
     with ExitStack() as stack:
         dsn = stack.enter_context(scratch_postgres(stack))
@@ -57,8 +64,14 @@ def main(argv: list[str] | None = None) -> int:
             section("job queue")
             asyncio.run(bench_jobs.main(dsn, args.jobs))
         if "http" in only:
-            section("HTTP: API endpoints vs a bare aiohttp handler")
-            bench_http.run(dsn, redis_url, duration=args.duration, concurrency=args.concurrency)
+            section("HTTP hot path: the service vs a minimal aiohttp+asyncpg server and a bare one")
+            bench_http.run(
+                dsn,
+                redis_url,
+                duration=args.duration,
+                concurrency=args.concurrency,
+                rounds=args.rounds_http,
+            )
         if "cache" in only:
             section("cache: cached vs uncached entity pages, Zipf hit ratio")
             asyncio.run(bench_cache.main(dsn, redis_url, concurrency=args.concurrency))

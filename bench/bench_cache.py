@@ -37,7 +37,7 @@ from typing import Any, Final
 import aiohttp
 import asyncpg
 
-from bench.bench_http import LoadSpec, Measured, process, run_load, wait_until_up
+from bench.load import LoadSpec, Measured, process, run_load, wait_until_up
 from bench.scratch import scratch_postgres, scratch_redis
 from service.cache.catalog import GHOSTS
 from service.cache.engine import Cache

@@ -1,420 +1,289 @@
-"""HTTP throughput and latency of API endpoints next to a bare aiohttp handler.
+"""The hot path: what a request to the service costs next to hand-written servers.
 
-    python -m bench                       # everything, on throw-away servers (make bench)
-    python -m bench.bench_http bare --port N        # the bare server (started by the harness)
-    python -m bench.bench_http load < spec.json     # the load generator (started by the harness)
+    make bench ARGS='--only http'     # or: python -m bench --only http
 
-Each endpoint is measured against a bare aiohttp handler that answers with a JSON body of the
-same size, in the same run, with the same load generator: a separate process running an asyncio
-aiohttp client with a fixed number of concurrent keep-alive connections for a fixed time. The
-API and the bare server run one process each; the two are measured A-B-B-A so that drift in
-machine load falls on both alike. The ratio says what the service's stack (middlewares,
-validation, auth lookup, cache, PostgreSQL) costs over the framework floor on this machine.
+In one run, on the same synthetic data, each target is a fresh process of its own:
+
+- the service (`python -m service run`, one worker, ACCESS_LOG=off as the bare servers);
+- a minimal aiohttp + asyncpg server running the same SQL (bench/minimal.py);
+- a bare aiohttp server answering a fixed JSON body.
+
+Scenarios: the entity page uncached (every request a miss: the `ghosts` namespace is bumped
+before the run and each request asks for a slug not asked for before; the hit ratio comes
+from the service's /metrics), the entity page cached (a few hundred slugs, warmed), and an
+uncached full-text search (`?q=` with distinct parameters, `ghost-lists` bumped). For each it
+prints req/s, p50, p99, PostgreSQL transactions per request (pg_stat_database xact_commit from
+before the process started to after it exited, less what starting and stopping alone cost),
+Redis commands per request (INFO commandstats, over the measured window) and the target's CPU
+per request (/proc utime + stime, over the measured window), then the ratios.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import contextlib
 import os
 import platform
-import statistics
-import subprocess
+import shutil
 import sys
 import time
-from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import partial
+from typing import Final
 
 import aiohttp
 import asyncpg
-import msgspec
-from aiohttp import web
+import redis.asyncio as redis
 
-from service.config import ROOT
+from bench.load import LoadSpec, Throughput, load, process, wait_until_up
 from service.dev.embedded import free_port
-from service.dev.seed import TAGS, WORDS
+from service.dev.seed import WORDS
 
-START_TIMEOUT = 60.0
-WARMUP_SECONDS = 0.5
-
-
-# ---- the bare server ---------------------------------------------------------------------------
-
-
-def bare_app() -> web.Application:
-    """GET/POST /bare/{size}: a JSON body of `size` bytes (POST reads and decodes its body)."""
-    payloads: dict[int, bytes] = {}
-
-    def payload(size: int) -> bytes:
-        if size not in payloads:
-            filler = max(size - len(b'{"data":""}'), 0)
-            payloads[size] = b'{"data":"' + b"x" * filler + b'"}'
-        return payloads[size]
-
-    async def get(request: web.Request) -> web.Response:
-        return web.Response(
-            body=payload(int(request.match_info["size"])), content_type="application/json"
-        )
-
-    async def post(request: web.Request) -> web.Response:
-        msgspec.json.decode(await request.read())
-        return web.Response(
-            status=201,
-            body=payload(int(request.match_info["size"])),
-            content_type="application/json",
-        )
-
-    app = web.Application()
-    app.router.add_get("/bare/{size}", get, allow_head=False)
-    app.router.add_post("/bare/{size}", post)
-    return app
-
-
-def serve_bare(port: int) -> None:
-    web.run_app(bare_app(), host="127.0.0.1", port=port, access_log=None, print=None)
-
-
-# ---- the load generator ------------------------------------------------------------------------
-
-
-class LoadSpec(msgspec.Struct, frozen=True):
-    """What the load generator sends: requests in rotation, from `concurrency` connections."""
-
-    base_url: str
-    method: str
-    paths: list[str]
-    bodies: list[Any] | None
-    concurrency: int
-    duration: float
-    warmup: float = WARMUP_SECONDS
-
-
-class LoadResult(msgspec.Struct, frozen=True):
-    """Requests completed in the measured window, their latencies (s) and statuses."""
-
-    seconds: float
-    latencies: list[float]
-    statuses: dict[int, int]
-    errors: int
-
-
-async def generate_load(spec: LoadSpec) -> LoadResult:
-    """Keep `concurrency` requests in flight for warmup + duration; measure after warmup."""
-    bodies = [msgspec.json.encode(b) for b in spec.bodies] if spec.bodies else None
-    latencies: list[float] = []
-    statuses: Counter[int] = Counter()
-    errors = 0
-    connector = aiohttp.TCPConnector(limit=spec.concurrency, force_close=False)
-    started = time.perf_counter()
-    measure_from = started + spec.warmup
-    deadline = measure_from + spec.duration
-    headers = {"Content-Type": "application/json"} if bodies else {}
-
-    async def worker(n: int) -> None:
-        nonlocal errors
-        while True:
-            now = time.perf_counter()
-            if now >= deadline:
-                return
-            path = spec.paths[n % len(spec.paths)]
-            data = bodies[n % len(bodies)] if bodies else None
-            n += spec.concurrency
-            try:
-                async with session.request(
-                    spec.method, spec.base_url + path, data=data, headers=headers
-                ) as response:
-                    await response.read()
-                    status = response.status
-            except aiohttp.ClientError:
-                status = 0
-            finished = time.perf_counter()
-            if now >= measure_from and finished <= deadline:
-                if status == 0:
-                    errors += 1
-                else:
-                    latencies.append(finished - now)
-                    statuses[status] += 1
-
-    async with aiohttp.ClientSession(connector=connector) as session:
-        await asyncio.gather(*(worker(n) for n in range(spec.concurrency)))
-    return LoadResult(spec.duration, latencies, dict(statuses), errors)
-
-
-def load_from_stdin() -> None:
-    spec = msgspec.json.decode(sys.stdin.buffer.read(), type=LoadSpec)
-    result = asyncio.run(generate_load(spec))
-    sys.stdout.buffer.write(msgspec.json.encode(result))
-
-
-def run_load(spec: LoadSpec) -> LoadResult:
-    """Run the load generator in a process of its own, so it does not share a core's time
-    slice with the harness."""
-    completed = subprocess.run(
-        [sys.executable, "-m", "bench.bench_http", "load"],
-        input=msgspec.json.encode(spec),
-        capture_output=True,
-        check=True,
-        cwd=ROOT,
-        timeout=spec.warmup + spec.duration + 60,
-    )
-    return msgspec.json.decode(completed.stdout, type=LoadResult)
-
-
-# ---- the harness -------------------------------------------------------------------------------
-
-
-@dataclass
-class Measured:
-    """Combined halves of one target's measurement."""
-
-    seconds: float = 0.0
-    latencies: list[float] = field(default_factory=list)
-    statuses: Counter[int] = field(default_factory=Counter)
-    errors: int = 0
-
-    def add(self, result: LoadResult) -> None:
-        self.seconds += result.seconds
-        self.latencies.extend(result.latencies)
-        self.statuses.update(result.statuses)
-        self.errors += result.errors
-
-    @property
-    def rps(self) -> float:
-        return len(self.latencies) / self.seconds if self.seconds else 0.0
-
-    def percentile(self, q: float) -> float:
-        """Latency at quantile q, in milliseconds."""
-        if len(self.latencies) < 2:
-            return float("nan")
-        return statistics.quantiles(self.latencies, n=100, method="inclusive")[int(q) - 1] * 1000
-
-    @property
-    def failed(self) -> int:
-        return self.errors + sum(n for status, n in self.statuses.items() if status >= 400)
+CLOCK_TICKS: Final = os.sysconf("SC_CLK_TCK")
+HOT_SLUGS: Final = 200
+WARMUP: Final = 1.0
 
 
 @dataclass(frozen=True)
-class Scenario:
-    """An endpoint to measure: its label, method, OpenAPI path, and the requests to rotate."""
+class Target:
+    """A server to start: its label and command line (the port is appended)."""
 
     label: str
-    method: str
-    route: str
-    paths: list[str]
-    bodies: list[Any] | None = None
+    argv: list[str]
+    env: dict[str, str]
 
 
-@contextlib.contextmanager
-def process(argv: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
-    """A child process (output discarded), terminated (SIGTERM, then SIGKILL) on exit."""
-    child = subprocess.Popen(
-        argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+@dataclass(frozen=True)
+class Row:
+    """One measured scenario on one target."""
+
+    scenario: str
+    target: str
+    load: Throughput
+    pg_xacts: float
+    redis_commands: float
+    cpu_ms: float
+    hit_ratio: float | None
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU the process has used so far."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+async def xact_commits(dsn: str) -> int:
+    """Committed transactions of the database so far, once every exited backend has reported
+    (the count stops moving, but for this probe's own transaction each second)."""
+    conn = await asyncpg.connect(dsn)
     try:
-        yield child
-    finally:
-        child.terminate()
-        try:
-            child.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
-
-
-async def wait_until_up(url: str, child: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    async with aiohttp.ClientSession() as session:
+        previous = -2
         while True:
-            if child.poll() is not None:
-                raise RuntimeError(f"{url} exited with {child.returncode} before answering")
-            with contextlib.suppress(aiohttp.ClientError):
-                async with session.get(url) as response:
-                    if response.status == 200:
-                        return
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{url} did not answer 200 within {START_TIMEOUT}s")
-            await asyncio.sleep(0.2)
-
-
-async def sample_data(dsn: str) -> tuple[list[str], str]:
-    """Slugs of published entities to rotate through, and the PostgreSQL version."""
-    connection = await asyncpg.connect(dsn)
-    try:
-        rows = await connection.fetch(
-            "SELECT slug FROM ghost_entities WHERE status = 'published' ORDER BY id LIMIT 200"
-        )
-        version = await connection.fetchval("SHOW server_version")
+            value = int(
+                await conn.fetchval(
+                    "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"
+                )
+            )
+            if value - previous <= 1:
+                return value
+            previous = value
+            await asyncio.sleep(1.2)  # backends flush their counts at least once a second
     finally:
-        await connection.close()
-    return [row["slug"] for row in rows], str(version)
+        await conn.close()
 
 
-def scenarios(slugs: list[str]) -> list[Scenario]:
-    words = list(WORDS)
-    tags = list(TAGS)
+async def redis_commands(url: str) -> int:
+    """Commands Redis has run so far (INFO commandstats)."""
+    client = redis.Redis.from_url(url)
+    try:
+        stats = await client.info("commandstats")
+        return sum(int(v["calls"]) for v in stats.values())
+    finally:
+        await client.aclose()
+
+
+async def bump(url: str, *namespaces: str) -> None:
+    """Make every cached entry of `namespaces` unreachable (the cache's generation bump)."""
+    client = redis.Redis.from_url(url)
+    try:
+        for namespace in namespaces:
+            await client.incr(f"gp:v1:gen:{namespace}")
+    finally:
+        await client.aclose()
+
+
+async def cache_counts(base_url: str) -> tuple[float, float]:
+    """(hits, misses) from the service's /metrics."""
+    hits = misses = 0.0
+    async with aiohttp.ClientSession() as session, session.get(base_url + "/metrics") as resp:
+        for line in (await resp.text()).splitlines():
+            if line.startswith("gp_cache_hits_total"):
+                hits = float(line.split()[-1])
+            elif line.startswith("gp_cache_misses_total"):
+                misses = float(line.split()[-1])
+    return hits, misses
+
+
+@contextmanager
+def serving(target: Target, port: int) -> Iterator[int]:
+    """The target's process on `port`; yields its pid."""
+    argv = target.argv if target.label == "service" else [*target.argv, "--port", str(port)]
+    with process(argv, target.env | {"PORT": str(port)}) as child:
+        asyncio.run(wait_until_up(f"http://127.0.0.1:{port}/health/ready", child))
+        yield child.pid
+
+
+async def sample(dsn: str) -> tuple[list[str], str]:
+    """Slugs of every published entity, in a stable order, and the server version."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        rows = await conn.fetch(
+            "SELECT slug FROM ghost_entities WHERE status = 'published' ORDER BY id"
+        )
+        return [r["slug"] for r in rows], str(await conn.fetchval("SHOW server_version"))
+    finally:
+        await conn.close()
+
+
+def search_paths() -> list[str]:
+    """Distinct full-text searches: a word, a limit and a danger range."""
     return [
-        Scenario(
-            "GET /v1/ghosts/{slug}", "GET", "/v1/ghosts/{slug}", [f"/v1/ghosts/{s}" for s in slugs]
-        ),
-        Scenario(
-            "GET /v1/ghosts?q= (full text)",
-            "GET",
-            "/v1/ghosts",
-            [f"/v1/ghosts?q={word}" for word in words],
-        ),
-        Scenario(
-            "GET /v1/ghosts?tags= (tag filter)",
-            "GET",
-            "/v1/ghosts",
-            [f"/v1/ghosts?tags={tag}" for tag in tags],
-        ),
-        Scenario(
-            "POST /v1/interactions (view)",
-            "POST",
-            "/v1/interactions",
-            ["/v1/interactions"],
-            [{"kind": "view", "content_type": "ghost", "slug": s} for s in slugs],
-        ),
+        f"/v1/ghosts?q={word}&limit={limit}&min_danger={low}&max_danger={high}"
+        for limit in range(5, 55)
+        for low in (1, 2, 3)
+        for high in (3, 4, 5)
+        for word in WORDS
     ]
 
 
-async def probe(base_url: str, scenario: Scenario) -> tuple[int, str]:
-    """Mean response size of the scenario's requests (first few), or 0 and why it failed."""
-    sizes = []
-    async with aiohttp.ClientSession() as session:
-        for n in range(min(5, len(scenario.paths) * len(scenario.bodies or [None]))):
-            path = scenario.paths[n % len(scenario.paths)]
-            body = scenario.bodies[n % len(scenario.bodies)] if scenario.bodies else None
-            async with session.request(scenario.method, base_url + path, json=body) as response:
-                content = await response.read()
-                if response.status >= 300:
-                    return 0, f"{response.status} {content[:200]!r}"
-                sizes.append(len(content))
-    return round(statistics.mean(sizes)), ""
-
-
 def measure(
-    scenario: Scenario, app_url: str, bare_url: str, size: int, duration: float, concurrency: int
-) -> tuple[Measured, Measured]:
-    app, bare = Measured(), Measured()
-    bare_paths = [f"/bare/{size}"]
-    half = duration / 2
-    for target in ("app", "bare", "bare", "app"):  # A-B-B-A
-        if target == "app":
-            spec = LoadSpec(
-                app_url, scenario.method, scenario.paths, scenario.bodies, concurrency, half
-            )
-            app.add(run_load(spec))
-        else:
-            spec = LoadSpec(
-                bare_url, scenario.method, bare_paths, scenario.bodies, concurrency, half
-            )
-            bare.add(run_load(spec))
-    return app, bare
+    target: Target,
+    scenario: str,
+    paths: list[str],
+    warm: list[str],
+    *,
+    dsn: str,
+    redis_url: str,
+    duration: float,
+    concurrency: int,
+    startup_xacts: int,
+    bump_first: tuple[str, ...] = (),
+) -> Row:
+    """Start the target, warm it on `warm`, load it with `paths`, stop it; count what it cost."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    before_xacts = asyncio.run(xact_commits(dsn))
+    with serving(target, port) as pid:
+        warmed = load(LoadSpec(url, "GET", warm, None, concurrency, WARMUP, 0.0))
+        if bump_first:
+            asyncio.run(bump(redis_url, *bump_first))
+        is_service = target.label == "service"
+        counts_before = asyncio.run(cache_counts(url)) if is_service else (0.0, 0.0)
+        redis_before = asyncio.run(redis_commands(redis_url))
+        cpu_before = cpu_seconds(pid)
+        measured = load(LoadSpec(url, "GET", paths, None, concurrency, duration, 0.0))
+        cpu = cpu_seconds(pid) - cpu_before
+        redis_used = asyncio.run(redis_commands(redis_url)) - redis_before - 1  # INFO itself
+        hit_ratio = None
+        if is_service:
+            hits, misses = asyncio.run(cache_counts(url))
+            looked_up = hits - counts_before[0] + misses - counts_before[1]
+            hit_ratio = (hits - counts_before[0]) / looked_up if looked_up else 0.0
+    xacts = asyncio.run(xact_commits(dsn)) - before_xacts - startup_xacts
+    requests = max(measured.requests, 1)
+    return Row(
+        scenario,
+        target.label,
+        measured,
+        max(xacts, 0) / (requests + warmed.requests),
+        redis_used / requests,
+        cpu * 1000 / requests,
+        hit_ratio,
+    )
 
 
-def report(rows: list[tuple[Scenario, int, Measured, Measured]], notes: list[str]) -> None:
+def startup_cost(target: Target, dsn: str) -> int:
+    """Transactions a target commits just by starting, answering readiness and stopping."""
+    before = asyncio.run(xact_commits(dsn))
+    with serving(target, free_port()):
+        pass
+    return asyncio.run(xact_commits(dsn)) - before
+
+
+def report(rows: list[Row], round_no: int) -> None:
+    """The table of one round, then the ratios."""
+    print(f"\nround {round_no}")
     header = (
-        f"{'endpoint':<34} {'bytes':>6} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7}"
-        f" {'bare req/s':>10} {'p50 ms':>7} {'p99 ms':>7} {'req/s':>8} {'p50':>6}"
+        f"{'scenario':<24} {'target':<8} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7}"
+        f" {'pg xact/req':>11} {'redis cmd/req':>13} {'cpu ms/req':>10} {'hit ratio':>9}"
     )
     print(header)
     print("-" * len(header))
-    for scenario, size, app, bare in rows:
+    for r in rows:
+        hits = "" if r.hit_ratio is None else f"{r.hit_ratio:.3f}"
+        failed = f"  ({r.load.failed} failed)" if r.load.failed else ""
         print(
-            f"{scenario.label:<34} {size:>6} {app.rps:>8.0f} {app.percentile(50):>7.2f}"
-            f" {app.percentile(99):>7.2f} {bare.rps:>10.0f} {bare.percentile(50):>7.2f}"
-            f" {bare.percentile(99):>7.2f} {app.rps / bare.rps if bare.rps else 0:>7.3f}x"
-            f" {app.percentile(50) / bare.percentile(50):>5.1f}x"
+            f"{r.scenario:<24} {r.target:<8} {r.load.rps:>8.0f} {r.load.p50:>7.2f}"
+            f" {r.load.p99:>7.2f} {r.pg_xacts:>11.2f} {r.redis_commands:>13.2f}"
+            f" {r.cpu_ms:>10.3f} {hits:>9}{failed}"
         )
-        for name, measured in (("API", app), ("bare", bare)):
-            if measured.failed:
-                notes.append(
-                    f"{scenario.label}: {measured.failed} failed {name} requests"
-                    f" (statuses {dict(measured.statuses)}, {measured.errors} connection errors)"
-                )
-    for note in notes:
-        print(f"  note: {note}")
+    by = {(r.scenario, r.target): r for r in rows}
+
+    def ratio(label: str, a: tuple[str, str], b: tuple[str, str], target: float) -> None:
+        if a in by and b in by and by[b].load.rps:
+            value = by[a].load.rps / by[b].load.rps
+            cpu = by[b].cpu_ms / by[a].cpu_ms if by[a].cpu_ms else float("nan")
+            print(f"  {label:<44} {value:>6.2f}x  (CPU per request: {cpu:.2f}x; target ≥ {target})")
+
+    ratio("uncached detail / minimal", ("detail uncached", "service"),
+          ("detail", "minimal"), 0.75)  # fmt: skip
+    ratio("cached detail / bare", ("detail cached", "service"), ("fixed JSON", "bare"), 0.5)
+    ratio("uncached search / minimal", ("search uncached", "service"),
+          ("search", "minimal"), 0.8)  # fmt: skip
 
 
-async def _prepare(
-    dsn: str, app_url: str, app_child: subprocess.Popen[bytes]
-) -> tuple[list[str], str, set[tuple[str, str]]]:
-    await wait_until_up(app_url + "/health/ready", app_child)
-    slugs, version = await sample_data(dsn)
-    async with aiohttp.ClientSession() as session, session.get(app_url + "/openapi.json") as resp:
-        document = await resp.json()
-    routes = {
-        (method.upper(), path)
-        for path, item in document["paths"].items()
-        for method in item
-        if isinstance(item[method], dict)
-    }
-    return slugs, version, routes
-
-
-def run(dsn: str, redis_url: str, *, duration: float, concurrency: int) -> None:
-    """Serve the app (one process) and the bare handler, measure every scenario, print a table."""
-    app_port, bare_port = free_port(), free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": dsn,
-        "REDIS_URL": redis_url,
-        "HOST": "127.0.0.1",
-        "PORT": str(app_port),
-        "WORKERS": "1",
-        # INFO would write an access-log line per request, which the bare server does not.
-        "LOG_LEVEL": "WARNING",
-    }
-    app_url, bare_url = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{bare_port}"
-    bare_argv = [sys.executable, "-m", "bench.bench_http", "bare", "--port", str(bare_port)]
-    with (
-        process([sys.executable, "-m", "service", "run"], env) as app_child,
-        process(bare_argv, env) as bare_child,
-    ):
-        slugs, version, routes = asyncio.run(_prepare(dsn, app_url, app_child))
-        asyncio.run(wait_until_up(bare_url + "/bare/10", bare_child))
-        rows: list[tuple[Scenario, int, Measured, Measured]] = []
-        notes: list[str] = []
-        for scenario in scenarios(slugs):
-            if (scenario.method, scenario.route) not in routes:
-                notes.append(f"{scenario.label}: skipped, the route is not registered yet")
-                continue
-            size, failure = asyncio.run(probe(app_url, scenario))
-            if failure:
-                notes.append(f"{scenario.label}: skipped, it answers {failure}")
-                continue
-            print(f"measuring {scenario.label} ...", file=sys.stderr)
-            app, bare = measure(scenario, app_url, bare_url, size, duration, concurrency)
-            rows.append((scenario, size, app, bare))
-    print(
-        f"\nHTTP: {concurrency} concurrent keep-alive connections, {duration:.1f}s per side per"
-        f" endpoint (A-B-B-A halves, {WARMUP_SECONDS}s warm-up each), load generator in its own"
-        f" process; API: `python -m service run`, 1 worker, LOG_LEVEL=WARNING, Redis cache on;"
-        f" bare: aiohttp handler returning a JSON body of the same size; {os.cpu_count()} CPUs,"
-        f" Python {platform.python_version()}, aiohttp {aiohttp.__version__},"
-        f" PostgreSQL {version}; last two columns: API / bare\n"
+def run(dsn: str, redis_url: str, *, duration: float, concurrency: int, rounds: int = 2) -> None:
+    """Measure every scenario on every target, `rounds` times, and print the tables."""
+    slugs, version = asyncio.run(sample(dsn))
+    base = {**os.environ, "DATABASE_URL": dsn, "REDIS_URL": redis_url, "HOST": "127.0.0.1"}
+    service = Target(
+        "service",
+        [sys.executable, "-m", "service", "run"],
+        base | {"WORKERS": "1", "ACCESS_LOG": "off", "LOG_LEVEL": "WARNING"},
     )
-    report(rows, notes)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    sub = parser.add_subparsers(dest="command", required=True)
-    bare = sub.add_parser("bare", help="serve the bare handler")
-    bare.add_argument("--port", type=int, required=True)
-    sub.add_parser("load", help="generate load from a JSON spec on stdin; JSON result on stdout")
-    args = parser.parse_args(argv)
-    commands: dict[str, Callable[[], None]] = {
-        "bare": lambda: serve_bare(args.port),
-        "load": load_from_stdin,
-    }
-    commands[args.command]()
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    minimal = Target("minimal", [sys.executable, "-m", "bench.minimal", "--dsn", dsn], base)
+    bare = Target("bare", [sys.executable, "-m", "bench.minimal", "--bare"], base)
+    details = [f"/v1/ghosts/{slug}" for slug in slugs]
+    hot = details[:HOT_SLUGS]
+    searches = search_paths()
+    startup = {t.label: startup_cost(t, dsn) for t in (service, minimal, bare)}
+    on = partial(measure, dsn=dsn, redis_url=redis_url, duration=duration, concurrency=concurrency)
+    generator = "wrk, 2 threads" if shutil.which("wrk") else "Python (install wrk: it caps ratios)"
+    for round_no in range(1, rounds + 1):
+        started = time.monotonic()
+        # Uncached runs warm up on pages that the measured run does not ask for.
+        rows = [
+            on(service, "detail uncached", details[HOT_SLUGS:], hot,
+                    startup_xacts=startup["service"], bump_first=("ghosts",)),
+            on(minimal, "detail", details[HOT_SLUGS:], hot,
+                    startup_xacts=startup["minimal"]),
+            on(service, "detail cached", hot, hot,
+                    startup_xacts=startup["service"]),
+            on(bare, "fixed JSON", hot, hot, startup_xacts=startup["bare"]),
+            on(service, "search uncached", searches, searches[-200:],
+                    startup_xacts=startup["service"], bump_first=("ghost-lists",)),
+            on(minimal, "search", searches, searches[-200:],
+                    startup_xacts=startup["minimal"]),
+        ]  # fmt: skip
+        report(rows, round_no)
+        print(f"  ({time.monotonic() - started:.0f}s)", file=sys.stderr)
+    print(
+        f"\nHTTP hot path: load by {generator},"
+        f" {concurrency} keep-alive connections, {duration:.0f}s per target after a"
+        f" {WARMUP:.0f}s warm-up; each target a fresh single process; {len(slugs)} published"
+        f" entities; {os.cpu_count()} CPUs, Python {platform.python_version()},"
+        f" aiohttp {aiohttp.__version__}, PostgreSQL {version}. PostgreSQL transactions include"
+        f" the warm-up requests in the count of requests."
+    )
