@@ -33,6 +33,7 @@ from service.web.api import (
 from service.web.auth import EDITOR_ROLES, require_role
 from service.web.cached import digest, public
 from service.web.content import (
+    SLUG_SEGMENT,
     SearchText,
     Slug,
     Status,
@@ -387,7 +388,7 @@ async def suggest_ghosts(request: web.Request) -> web.Response:
     return await public(request, key, ttl=TTL_MEDIUM, load=load)
 
 
-@routes.route("GET", "/v1/ghosts/{slug}", response=GhostDetail, errors=[404])
+@routes.route("GET", "/v1/ghosts/" + SLUG_SEGMENT, response=GhostDetail, errors=[404])
 async def get_ghost(request: web.Request) -> web.Response:
     """One entity with its counters, related entities and linked stories."""
     slug = slug_param(request, "ghost")
@@ -521,7 +522,7 @@ async def create_ghost(request: web.Request) -> web.Response:
 
 @routes.route(
     "PATCH",
-    "/v1/ghosts/{slug}",
+    "/v1/ghosts/" + SLUG_SEGMENT,
     body=GhostPatch,
     response=GhostDetail,
     errors=[403, 404, 409],
@@ -559,7 +560,14 @@ async def update_ghost(request: web.Request) -> web.Response:
     return respond(request, detail, private=True)
 
 
-@routes.route("DELETE", "/v1/ghosts/{slug}", status=204, errors=[403, 404], auth=True, private=True)
+@routes.route(
+    "DELETE",
+    "/v1/ghosts/" + SLUG_SEGMENT,
+    status=204,
+    errors=[403, 404],
+    auth=True,
+    private=True,
+)
 async def delete_ghost(request: web.Request) -> web.Response:
     """Delete an entity with its links, relations and counters (editors and admins)."""
     await require_role(request, *EDITOR_ROLES)

@@ -16,8 +16,15 @@ from service.web.problems import Problem
 T = TypeVar("T")
 R = TypeVar("R")
 
-# The same patterns as the ghost_entities / stories CHECK constraints, so bad input is a 422.
-SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+# The ghost_entities / stories CHECK constraints' pattern, so bad input is a 422.
+WORDS_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+# Route words beside a `{slug}` segment (GET /v1/ghosts/suggest): never a slug, so a route and
+# an entity can never share a URL. Routes name their slug segment SLUG_SEGMENT, which does not
+# capture them (tests/test_openapi.py checks that every such word is listed here).
+RESERVED_SLUGS = ("suggest",)
+_RESERVED = "|".join(RESERVED_SLUGS)
+SLUG_PATTERN = rf"^(?!(?:{_RESERVED})$)[a-z0-9]+(-[a-z0-9]+)*$"
+SLUG_SEGMENT = rf"{{slug:(?!(?:{_RESERVED})$)[^/]+}}"
 _SLUG = re.compile(SLUG_PATTERN)
 Slug = Annotated[
     str,
@@ -25,11 +32,12 @@ Slug = Annotated[
         min_length=1,
         max_length=120,
         pattern=SLUG_PATTERN,
-        description="lower-case words of letters and digits joined by single hyphens",
+        description="lower-case words of letters and digits joined by single hyphens; not a "
+        "route word (" + ", ".join(RESERVED_SLUGS) + ")",
         examples=["bloody-mary"],
     ),
 ]
-Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=60, pattern=SLUG_PATTERN)]
+Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=60, pattern=WORDS_PATTERN)]
 Tags = Annotated[list[Tag], msgspec.Meta(max_length=32)]
 # `?tags=a,b`: a comma-separated list of at most 32 tags.
 TagList = Annotated[

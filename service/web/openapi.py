@@ -1,7 +1,10 @@
-"""OpenAPI 3.1 document built from the registered endpoints, and the docs page that renders it."""
+"""OpenAPI 3.1 document built from the registered endpoints, and the docs page that renders it
+(Swagger UI, served from the swagger-ui-py package's copy: no CDN, no network)."""
 
 from __future__ import annotations
 
+import importlib.metadata
+import importlib.util
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -11,15 +14,101 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
-from service.web.api import Endpoint, Routes, list_fields, respond
+from service.web import examples
+from service.web.api import Endpoint, Routes, list_fields, not_found, respond
 
 STATIC_DIR = Path(__file__).parent / "static"
+
+
+def _swagger_ui_dir() -> Path:
+    """The static files of the swagger-ui-py package (found without importing it)."""
+    spec = importlib.util.find_spec("swagger_ui")
+    assert spec is not None and spec.submodule_search_locations, "swagger-ui-py is not installed"
+    return Path(next(iter(spec.submodule_search_locations))) / "static"
+
+
+# The files /docs loads, all from this server: Swagger UI's, and the page's own script and
+# style (separate files: the page's Content-Security-Policy allows no inline script or style).
+DOCS_ASSETS = {
+    "swagger-ui-bundle.js": ("swagger-ui", "text/javascript"),
+    "swagger-ui.css": ("swagger-ui", "text/css"),
+    "docs.js": ("static", "text/javascript"),
+    "docs.css": ("static", "text/css"),
+}
+DOCS_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
+DOCS_HEADERS = {
+    "Content-Security-Policy": DOCS_CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+VERSION = importlib.metadata.version("ghostypedia")
+DESCRIPTION = """\
+The Ghostypedia API: paranormal entities ("ghosts"), the stories told about them, and readers'
+bookmarks, reading progress, comments, recommendations and conversations.
+
+**Authentication.** `POST /v1/auth/register` or `POST /v1/auth/login` answers a session
+`token`: send it as `Authorization: Bearer <token>` (the *Authorize* button here), or rely on
+the HttpOnly `gp_session` cookie those calls also set. Operations with a lock need one.
+
+**Errors** are RFC 9457 `application/problem+json`: `type`, `title`, `status`, `detail`,
+`instance`, `request_id`, and for 422 an `errors` list naming each invalid field.
+aiohttp itself answers a plain-text 400, before the API sees it, to a request line or header
+over 8,190 bytes.
+
+**Cursor pagination.** Lists take `?limit=` (1-100, default 20) and `?cursor=`, and answer
+`{"items": [...], "next_cursor": "..."}`. Pass `next_cursor` back as `cursor` for the next page;
+it is `null` on the last one. A cursor is opaque (URL-safe base64, at most 2,048 characters)
+and belongs to one list and sort order: any other value is a 422. Keyset paging never skips or
+repeats an item when rows are added between pages.
+
+**Conditional requests.** Public reads answer an `ETag`; send it back as `If-None-Match` and
+an unchanged resource is a `304 Not Modified` with no body. Personal data is
+`Cache-Control: private, no-store` and has no ETag.
+
+**Rate limits** (when the server sets them) are announced in `RateLimit-Policy` and
+`RateLimit` headers; over a limit the answer is 429 with `Retry-After`.
+"""
+# Every tag an endpoint uses, with what it groups (test_openapi checks none is missing).
+TAGS = {
+    "accounts": "Register, sign in and out, the signed-in account and its sessions.",
+    "ghosts": "Paranormal entities: search, autocomplete, pages, relations; editors' writes.",
+    "stories": "Stories told about the entities: search, pages; editors' writes.",
+    "search": "One search across entities and stories, with facets and spelling suggestions.",
+    "comments": "Threaded comments on stories.",
+    "conversations": "Talk with an entity's digital twin; it answers from its own lore.",
+    "me": "The signed-in reader's bookmarks, preferences and reading progress.",
+    "interactions": "Views, likes and shares, which feed trending and recommendations.",
+    "recommendations": "Personal recommendations, and feedback on them.",
+    "trending": "What is being read and liked now.",
+    "flags": "Feature flags the clients read.",
+    "admin": "Administration: users, feature flags and the audit log (admins only).",
+    "operations": "Health probes, metrics, this document and its docs page.",
+}
+CONTACT = {"name": "Ghostypedia maintainers", "url": "https://ghostypedia.example/contact"}
+LICENSE = {"name": "Proprietary", "url": "https://ghostypedia.example/license"}
+# A cursor as the API issues them: URL-safe base64 without padding, at most 2,048 characters.
+CURSOR_SCHEMA = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 2048,
+    "pattern": "^[A-Za-z0-9_-]+$",
+    "description": "the previous page's `next_cursor`; opaque, for this list and sort only",
+    "examples": [examples.CURSOR],
+}
+# msgspec names a generic instance `Page_GhostSummary_`; clients get `GhostSummaryPage`.
+GENERIC_NAME = re.compile(r"^(\w+?)_(\w+)_$")
 PATH_PARAM = re.compile(r"\{(\w+)(?::[^}]*)?\}")
 PROBLEM_SCHEMA_REF = "#/components/schemas/ProblemDetails"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 ERROR_TITLES = {
-    400: "Malformed request",
+    400: "Malformed request: the body is not JSON (problem+json), or the request line or a "
+    "header is over 8,190 bytes (aiohttp's plain text, before the API sees the request)",
     401: "Not signed in",
     403: "Not allowed",
     404: "Not found",
@@ -96,6 +185,9 @@ def _parameters(endpoint: Endpoint, wanted: list[Any]) -> list[dict[str, Any]]:
                 "required": field_info.required,
                 "schema": {"__query": _schema_ref(hint.type, wanted)},
             }
+            if field_info.encode_name == "cursor":
+                param["schema"] = CURSOR_SCHEMA
+                param["description"] = CURSOR_SCHEMA["description"]
             if field_info.encode_name in arrays:
                 # ?tags=a&tags=b, which is how read_query reads a list.
                 param["style"] = "form"
@@ -110,10 +202,33 @@ def rate_limited(path: str) -> bool:
     return not (path == "/metrics" or path == "/health" or path.startswith("/health/"))
 
 
+def _problem_example(status: int) -> dict[str, Any]:
+    title = ERROR_TITLES.get(status, "error").split(":")[0]
+    problem: dict[str, Any] = {
+        "type": f"https://ghostypedia.example/problems/{status}",
+        "title": title,
+        "status": status,
+        "detail": title.lower(),
+        "instance": "/v1/ghosts/bloody-mary",
+        "request_id": examples.FIELDS["request_id"],
+    }
+    if status == 422:
+        problem["errors"] = [{"field": "limit", "message": "Expected `int` <= 100"}]
+    return problem
+
+
 def _problem_response(status: int) -> dict[str, Any]:
+    content: dict[str, Any] = {
+        PROBLEM_CONTENT_TYPE: {
+            "schema": {"$ref": PROBLEM_SCHEMA_REF},
+            "example": _problem_example(status),
+        }
+    }
+    if status == 400:  # aiohttp's own answer to an over-long request line or header
+        content["text/plain"] = {"schema": {"type": "string"}, "example": "Bad Request"}
     response: dict[str, Any] = {
         "description": ERROR_TITLES.get(status, "error"),
-        "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": PROBLEM_SCHEMA_REF}}},
+        "content": content,
     }
     if status in RETRY_AFTER_STATUSES:
         response["headers"] = {
@@ -144,8 +259,47 @@ def _operation_ids(endpoints: list[Endpoint]) -> list[str]:
     return unique
 
 
+def _clean_names(
+    schemas: tuple[dict[str, Any], ...], components: dict[str, Any]
+) -> tuple[tuple[dict[str, Any], ...], dict[str, Any]]:
+    """`Page_GhostSummary_` becomes `GhostSummaryPage`, everywhere it is named, with a
+    description of the page rather than of the generic struct."""
+    renames = {
+        name: f"{match[2]}{match[1]}" for name in components if (match := GENERIC_NAME.match(name))
+    }
+    if not renames:
+        return schemas, components
+    encoded = msgspec.json.encode([schemas, components]).decode()
+    for old, new in renames.items():
+        encoded = encoded.replace(f'"#/components/schemas/{old}"', f'"#/components/schemas/{new}"')
+    new_schemas, new_components = msgspec.json.decode(encoded)
+    cleaned = {renames.get(name, name): schema for name, schema in new_components.items()}
+    for old, new in renames.items():
+        if old.startswith("Page_"):
+            item = new.removesuffix("Page")
+            cleaned[new] = {
+                **cleaned[new],
+                "title": new,
+                "description": f"One page of a keyset-paginated list of {item}: pass "
+                "`next_cursor` as `?cursor=` for the next page; it is null on the last page.",
+            }
+    return tuple(new_schemas), dict(sorted(cleaned.items()))
+
+
+def _with_examples(operation: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
+    """One example per request body and JSON success response (service/web/examples.py)."""
+    media = [operation.get("requestBody", {}).get("content", {}).get("application/json")]
+    for status, response in operation["responses"].items():
+        if status.startswith("2"):
+            media.append(response.get("content", {}).get("application/json"))
+    for item in media:
+        if item is not None and "example" not in item:
+            item["example"] = examples.example(item["schema"], components)
+    return operation
+
+
 def build(
-    endpoints: Iterable[Endpoint], *, title: str = "Ghostypedia API", version: str = "1"
+    endpoints: Iterable[Endpoint], *, title: str = "Ghostypedia API", version: str = VERSION
 ) -> dict[str, Any]:
     """The OpenAPI 3.1 document for `endpoints`."""
     endpoints = list(endpoints)
@@ -165,7 +319,7 @@ def build(
                 }
         if endpoint.method == "GET" and not endpoint.private and endpoint.status == 200:
             responses["304"] = {"description": "not modified (If-None-Match matched the ETag)"}
-        errors = set(endpoint.errors) | {503}
+        errors = set(endpoint.errors) | {400, 503}
         if endpoint.body is not None:
             errors |= {400, 413, 415, 422}
         if endpoint.query is not None:
@@ -194,8 +348,8 @@ def build(
             operation["security"] = [{"bearer": []}, {"cookie": []}]
         operations.append((endpoint, operation))
 
-    schemas, components = msgspec.json.schema_components(
-        wanted, ref_template="#/components/schemas/{name}"
+    schemas, components = _clean_names(
+        *msgspec.json.schema_components(wanted, ref_template="#/components/schemas/{name}")
     )
 
     def resolve(node: Any) -> Any:
@@ -212,10 +366,21 @@ def build(
     paths: dict[str, dict[str, Any]] = {}
     for endpoint, operation in operations:
         openapi_path = PATH_PARAM.sub(r"{\1}", endpoint.path)
-        paths.setdefault(openapi_path, {})[endpoint.method.lower()] = resolve(operation)
+        paths.setdefault(openapi_path, {})[endpoint.method.lower()] = _with_examples(
+            resolve(operation), components
+        )
+    used = {op["tags"][0] for item in paths.values() for op in item.values()}
     return {
         "openapi": "3.1.0",
-        "info": {"title": title, "version": version},
+        "info": {
+            "title": title,
+            "version": version,
+            "description": DESCRIPTION,
+            "contact": CONTACT,
+            "license": LICENSE,
+        },
+        "servers": [{"url": "/", "description": "the server that serves this document"}],
+        "tags": [{"name": name, "description": TAGS.get(name, "")} for name in sorted(used)],
         "paths": paths,
         "components": {
             "schemas": components,
@@ -228,25 +393,71 @@ def build(
 
 
 def setup(app: web.Application, routes: Iterable[Routes]) -> None:
-    """Serve /openapi.json and /docs for every endpoint in `routes` (and these two)."""
+    """Serve /openapi.json and the Swagger UI page at /docs (and / redirecting there) for
+    every endpoint in `routes` (and these)."""
     docs = Routes(tag="operations")
+    swagger_ui = _swagger_ui_dir()
+    folders = {"swagger-ui": swagger_ui, "static": STATIC_DIR}
 
     @docs.route("GET", "/openapi.json", response=dict[str, Any])
     async def openapi_json(request: web.Request) -> web.StreamResponse:
         """The OpenAPI 3.1 description of every route."""
         return respond(request, document, etag=True)
 
+    @docs.route("GET", "/", status=302)
+    async def root(request: web.Request) -> web.StreamResponse:
+        """Redirect to the API documentation at /docs."""
+        return web.Response(status=302, headers={"Location": "/docs"})
+
     @docs.route("GET", "/docs")
     async def docs_page(request: web.Request) -> web.StreamResponse:
-        """A page that renders /openapi.json (served from the repository, no CDN)."""
-        return web.FileResponse(STATIC_DIR / "docs.html")
+        """Swagger UI for /openapi.json: try it out, with a bearer token under Authorize."""
+        return web.FileResponse(STATIC_DIR / "docs.html", headers=DOCS_HEADERS)
+
+    @docs.route("GET", "/docs/{asset}")
+    async def docs_asset(request: web.Request) -> web.StreamResponse:
+        """A script or style sheet of the docs page (Swagger UI's own, from this server)."""
+        asset = DOCS_ASSETS.get(request.match_info["asset"])
+        if asset is None:
+            raise not_found("asset")
+        folder, content_type = asset
+        return web.FileResponse(
+            folders[folder] / request.match_info["asset"],
+            headers={
+                "Content-Type": content_type + "; charset=utf-8",
+                "Cache-Control": "public, max-age=3600",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
 
     endpoints = tuple(endpoint for r in [*routes, docs] for endpoint in r.endpoints)
     document = build(endpoints)
-    # The one response that is not JSON.
-    document["paths"]["/docs"]["get"]["responses"]["200"] = {
-        "description": "an HTML page",
+    paths = document["paths"]
+    # The responses that are not JSON.
+    paths["/docs"]["get"]["responses"]["200"] = {
+        "description": "an HTML page (Swagger UI) that loads only this server's assets",
+        "headers": {
+            "Content-Security-Policy": {
+                "description": "allows scripts, styles and requests to this server only",
+                "schema": {"type": "string"},
+            }
+        },
         "content": {"text/html": {"schema": {"type": "string"}}},
+    }
+    paths["/docs/{asset}"]["get"]["parameters"][0]["schema"] = {
+        "type": "string",
+        "enum": sorted(DOCS_ASSETS),
+    }
+    paths["/docs/{asset}"]["get"]["responses"]["200"] = {
+        "description": "the file",
+        "content": {
+            media: {"schema": {"type": "string"}}
+            for media in sorted({t for _, t in DOCS_ASSETS.values()})
+        },
+    }
+    paths["/"]["get"]["responses"]["302"] = {
+        "description": "to /docs",
+        "headers": {"Location": {"schema": {"type": "string", "const": "/docs"}}},
     }
     docs.setup(app)
     app[ENDPOINTS] = endpoints
