@@ -240,6 +240,26 @@ SET default_tablespace = '';
 SET default_table_access_method = heap;
 
 --
+-- Name: audit_events; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.audit_events (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    actor_id uuid,
+    action text NOT NULL,
+    target_type text NOT NULL,
+    target_id uuid,
+    ip inet,
+    details jsonb DEFAULT '{}'::jsonb NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT audit_events_action_check CHECK ((action ~ '^[a-z_]+(\.[a-z_]+)+$'::text)),
+    CONSTRAINT audit_events_details_check CHECK ((jsonb_typeof(details) = 'object'::text)),
+    CONSTRAINT audit_events_target_type_check CHECK ((target_type = ANY (ARRAY['user'::text, 'session'::text, 'ghost'::text, 'story'::text, 'comment'::text, 'flag'::text, 'media'::text])))
+);
+
+
+--
 -- Name: bookmarks; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -652,12 +672,21 @@ CREATE TABLE public.users (
     tier text DEFAULT 'free'::text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    deactivated_at timestamp with time zone,
     CONSTRAINT users_display_name_check CHECK (((char_length(display_name) >= 1) AND (char_length(display_name) <= 80))),
     CONSTRAINT users_email_check CHECK (((char_length(email) <= 254) AND (email ~ '^[^@\s]+@[^@\s]+\.[^@\s]+$'::text))),
     CONSTRAINT users_role_check CHECK ((role = ANY (ARRAY['reader'::text, 'editor'::text, 'admin'::text]))),
     CONSTRAINT users_tier_check CHECK ((tier = ANY (ARRAY['free'::text, 'premium'::text, 'pro'::text]))),
     CONSTRAINT users_username_check CHECK ((username ~ '^[a-z0-9_]{3,32}$'::text))
 );
+
+
+--
+-- Name: audit_events audit_events_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.audit_events
+    ADD CONSTRAINT audit_events_pkey PRIMARY KEY (id);
 
 
 --
@@ -946,6 +975,34 @@ ALTER TABLE ONLY public.users
 
 ALTER TABLE ONLY public.users
     ADD CONSTRAINT users_username_key UNIQUE (username);
+
+
+--
+-- Name: audit_events_action_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX audit_events_action_idx ON public.audit_events USING btree (action, created_at DESC, id DESC);
+
+
+--
+-- Name: audit_events_actor_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX audit_events_actor_id_idx ON public.audit_events USING btree (actor_id, created_at DESC, id DESC);
+
+
+--
+-- Name: audit_events_created_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX audit_events_created_at_idx ON public.audit_events USING btree (created_at DESC, id DESC);
+
+
+--
+-- Name: audit_events_target_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX audit_events_target_idx ON public.audit_events USING btree (target_type, target_id, created_at DESC, id DESC);
 
 
 --
@@ -1264,6 +1321,13 @@ CREATE UNIQUE INDEX users_email_lower_key ON public.users USING btree (lower(ema
 
 
 --
+-- Name: audit_events audit_events_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_events_set_updated_at BEFORE UPDATE ON public.audit_events FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+
+
+--
 -- Name: bookmarks bookmarks_count_deleted; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -1457,6 +1521,14 @@ CREATE TRIGGER story_ghost_entities_set_updated_at BEFORE UPDATE ON public.story
 --
 
 CREATE TRIGGER users_set_updated_at BEFORE UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+
+
+--
+-- Name: audit_events audit_events_actor_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.audit_events
+    ADD CONSTRAINT audit_events_actor_id_fkey FOREIGN KEY (actor_id) REFERENCES public.users(id) ON DELETE SET NULL;
 
 
 --
@@ -1763,4 +1835,6 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261122001800'),
     ('20261122001900'),
     ('20261122035008'),
-    ('20261122035010');
+    ('20261122035010'),
+    ('20261130010000'),
+    ('20261130010100');

@@ -16,7 +16,8 @@ VALUES (
 RETURNING id, expires_at, idle_expires_at, created_at;
 
 -- name: GetSessionUserByTokenHash :one
--- The live session with this token hash and its user; nothing when revoked or expired.
+-- The live session with this token hash and its user; nothing when revoked or expired, or
+-- when the user is deactivated.
 -- needs_touch says whether last_seen_at is over a minute old (touch at most once a minute);
 -- touch_in is the seconds until it will be, live_for the seconds until the session ends
 -- unless it is used (the earlier of its two expiries): what bounds a cached copy's life.
@@ -41,7 +42,8 @@ WHERE
     s.token_hash = @token_hash -- noqa: RF02
     AND s.revoked_at IS NULL
     AND s.expires_at > now()
-    AND s.idle_expires_at > now();
+    AND s.idle_expires_at > now()
+    AND u.deactivated_at IS NULL;
 
 -- name: TouchSession :one
 -- Record use of a live session and push its idle expiry forward (capped at expires_at);

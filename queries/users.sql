@@ -7,7 +7,8 @@ VALUES (@email, @username, @display_name, @password_hash, @role, @tier)
 RETURNING id, email, username, display_name, role, tier, created_at, updated_at;
 
 -- name: GetUserByLogin :one
--- An account by email (case-insensitive) or username, with its password hash, for sign-in.
+-- An account by email (case-insensitive) or username, with its password hash and whether it
+-- is deactivated, for sign-in.
 -- At most one row: usernames cannot contain '@', emails must.
 SELECT
     id,
@@ -17,6 +18,7 @@ SELECT
     password_hash,
     role,
     tier,
+    deactivated_at,
     created_at,
     updated_at
 FROM users

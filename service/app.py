@@ -14,6 +14,7 @@ from service.cache.engine import CACHE, Cache
 from service.config import SETTINGS, Settings
 from service.handlers import (
     accounts,
+    admin,
     bookmarks,
     comments,
     conversations,
@@ -109,6 +110,7 @@ def create_app(settings: Settings) -> web.Application:
         health.routes,
         metrics.routes,
         accounts.routes,
+        admin.routes,
         bookmarks.routes,
         comments.routes,
         conversations.routes,

@@ -245,6 +245,7 @@ VALID: Final[dict[str, dict[str, str]]] = {
     },
     "jobs": {"kind": "'send_digest'"},
     "feature_flags": {"key": "'semantic_search'"},
+    "audit_events": {"actor_id": ":user", "action": "'ghost.created'", "target_type": "'ghost'"},
 }
 
 # Tables whose rows point at exactly one of a ghost entity or a story.
@@ -797,6 +798,11 @@ CASES: Final[list[Case]] = [
         rollout_percent="-1",
     ),
     unique("feature_flags: key taken", "feature_flags_key_key", first={}, enabled="true"),
+    # audit_events
+    foreign_key("audit_events: missing actor", "audit_events_actor_id_fkey", actor_id=MISSING),
+    check("audit_events: action without a dot", "audit_events_action_check", action="'created'"),
+    check("audit_events: unknown target", "audit_events_target_type_check", target_type="'x'"),
+    check("audit_events: details not an object", "audit_events_details_check", details="'1'"),
 ]
 
 # Rules no single bad row can reach, with the reason; each has its own test below.

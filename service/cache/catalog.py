@@ -31,7 +31,9 @@ commit would cache the old rows again):
   and search.
 - comment create, edit, delete: the comments shard of its story.
 - display name change (PATCH /v1/me): the comments shards of the stories the user commented on.
-- session revocation (service/web/auth.py, forget_sessions): the sessions' copies.
+- session revocation (service/web/auth.py, forget_sessions): the sessions' copies; so do an
+  admin's role, tier and deactivation changes (service/handlers/admin.py).
+- feature flag create, update, delete (service/handlers/admin.py): the enabled flags.
 
 Neighbours are read twice: inside the write's transaction once its row is locked (what the
 write is about to unlink or delete), and after the commit from the primary (links that a
@@ -46,7 +48,8 @@ comments). Those two pages live TTL_SHORT rather than being dropped on every rol
 would empty them for each view of a popular page: their counts are at most TTL_SHORT behind
 the rollup, itself asynchronous. Everything else they show is dropped by the writes above.
 
-Feature flags are edited by DBAs in SQL, which nothing here sees: GET /v1/flags is at most
+Feature flags changed through the admin API show at once in every process (the drop is in
+the shared Redis); edited by DBAs in SQL, which nothing here sees, GET /v1/flags is at most
 TTL_SHORT behind the table. The same holds for any row changed in SQL rather than through the
 API: it shows once the pages that show it expire (the TTLs above), or at once after their
 namespace is bumped (`INCR gp:v1:gen:<namespace>` in redis-cli; every entry of it goes).

@@ -14,6 +14,7 @@ from aiohttp import web
 from service.cache.catalog import SESSIONS, author_renamed
 from service.cache.engine import CACHE
 from service.config import SETTINGS
+from service.domain import audit
 from service.domain.passwords import (
     MAX_PASSWORD_LENGTH,
     hash_password,
@@ -293,16 +294,37 @@ async def login(request: web.Request) -> web.Response:
     user = await user_queries.get_user_by_login(db, login=body.login.strip().lower())
     # Verify even for an unknown login so the answer and its timing reveal nothing.
     verified = await verify_password(user.password_hash if user else None, body.password)
-    if user is None or not verified:
+    ip = client_address(request)
+    if user is None or not verified or user.deactivated_at is not None:
+        reason = "unknown_login" if user is None else "wrong_password" if not verified else None
+        # Only someone who knows the password learns that the account is deactivated.
+        await audit.record(
+            db,
+            "auth.login_failed",
+            "user",
+            None if user is None else user.id,
+            actor_id=None,
+            ip=ip,
+            details={"login": body.login, "reason": reason or "deactivated"},
+        )
         raise Problem(
             401,
             "Unauthorized",
-            "the login or password is wrong",
+            "the login or password is wrong" if reason else "this account is deactivated",
             type="unauthorized",
             headers={"WWW-Authenticate": 'Bearer realm="ghostypedia"'},
         )
     async with transaction(db) as conn:
         token, session = await _start_session(request, conn, user.id)
+        await audit.record(
+            conn,
+            "auth.login_succeeded",
+            "user",
+            user.id,
+            actor_id=user.id,
+            ip=ip,
+            details={"session_id": str(session.id)},
+        )
     return _signed_in_response(request, token, session, user, status=200)
 
 
@@ -310,9 +332,7 @@ async def login(request: web.Request) -> web.Response:
 async def logout(request: web.Request) -> web.Response:
     """End the current session at once and clear the session cookie."""
     user = await require_user(request)
-    revoked = await session_queries.revoke_session(
-        request.app[DATABASE], id=user.session_id, user_id=user.id
-    )
+    revoked = await _revoke_session(request, user, user.session_id)
     if revoked is not None:
         await forget_sessions(request.app[CACHE], [revoked.token_hash])
     response = no_content()
@@ -371,6 +391,25 @@ async def update_me(request: web.Request) -> web.Response:
                 # Whoever knew the old password keeps no session made with it.
                 revoked = await session_queries.revoke_other_sessions_for_user(
                     conn, user_id=user.id, keep_id=user.session_id
+                )
+                await audit.record(
+                    conn,
+                    "account.password_changed",
+                    "user",
+                    user.id,
+                    actor_id=user.id,
+                    ip=client_address(request),
+                    details={"sessions_revoked": len(revoked)},
+                )
+            if email is not None and email != user.email:
+                await audit.record(
+                    conn,
+                    "account.email_changed",
+                    "user",
+                    user.id,
+                    actor_id=user.id,
+                    ip=client_address(request),
+                    details={"old_email": user.email, "new_email": email},
                 )
     except asyncpg.UniqueViolationError as exc:
         raise _duplicate_problem(exc) from None
@@ -445,14 +484,31 @@ async def list_my_sessions(request: web.Request) -> web.Response:
     return respond(request, page, private=True)
 
 
+async def _revoke_session(
+    request: web.Request, user: CurrentUser, session_id: uuid.UUID
+) -> session_queries.RevokeSessionRow | None:
+    """Revoke one live session of `user` and audit it in one transaction; None if not theirs."""
+    async with transaction(request.app[DATABASE]) as conn:
+        revoked = await session_queries.revoke_session(conn, id=session_id, user_id=user.id)
+        if revoked is not None:
+            await audit.record(
+                conn,
+                "session.revoked",
+                "session",
+                session_id,
+                actor_id=user.id,
+                ip=client_address(request),
+                details={"current": session_id == user.session_id},
+            )
+    return revoked
+
+
 @routes.route("DELETE", "/v1/me/sessions/{id}", status=204, auth=True, errors=[404])
 async def revoke_my_session(request: web.Request) -> web.Response:
     """Sign out one of the signed-in user's sessions at once (404 for anyone else's)."""
     user = await require_user(request)
     session_id = path_param(request, "id", uuid.UUID)
-    revoked = await session_queries.revoke_session(
-        request.app[DATABASE], id=session_id, user_id=user.id
-    )
+    revoked = await _revoke_session(request, user, session_id)
     if revoked is None:
         raise not_found("session")
     await forget_sessions(request.app[CACHE], [revoked.token_hash])

@@ -16,7 +16,7 @@ import msgspec
 from aiohttp import web
 
 from service.cache.catalog import TTL_MEDIUM, Keys, comments_written
-from service.store.db import DATABASE, Executor, writer
+from service.store.db import DATABASE, Executor, JSONValue, transaction, writer
 from service.store.queries import comments as comment_queries
 from service.web.api import (
     Routes,
@@ -28,7 +28,8 @@ from service.web.api import (
     respond,
     validation_problem,
 )
-from service.web.auth import CurrentUser, require_user
+from service.web.audit import audited
+from service.web.auth import EDITOR_ROLES, CurrentUser, require_user
 from service.web.cached import public
 from service.web.paging import CreatedPosition, Page, PageQuery, page_of, position
 from service.web.problems import Problem
@@ -135,6 +136,11 @@ async def _own_comment(request: web.Request, user: CurrentUser) -> comment_queri
     return comment
 
 
+def _by(comment: comment_queries.GetCommentRow) -> dict[str, JSONValue]:
+    """Audit details of a comment: its author (an admin may change another's)."""
+    return {"author_id": None if comment.user_id is None else str(comment.user_id)}
+
+
 @routes.route(
     "GET",
     "/v1/stories/{slug}/comments",
@@ -201,10 +207,13 @@ async def create_comment(request: web.Request) -> web.Response:
             )
         if parent.deleted_at is not None:
             raise validation_problem([{"field": "parent_id", "message": "is a deleted comment"}])
-    row = await comment_queries.create_comment(
-        db, story_id=story.id, user_id=user.id, parent_id=body.parent_id, body=body.body
-    )
-    assert row is not None  # INSERT ... RETURNING always returns the row
+    async with transaction(db) as conn:
+        row = await comment_queries.create_comment(
+            conn, story_id=story.id, user_id=user.id, parent_id=body.parent_id, body=body.body
+        )
+        assert row is not None  # INSERT ... RETURNING always returns the row
+        if user.role in EDITOR_ROLES:  # the audit trail covers what editors and admins write
+            await audited(request, conn, "comment.created", "comment", row.id, user, {"slug": slug})
     await comments_written(request.app, story.id, [slug])
     return respond(request, _comment(row), status=201, private=True)
 
@@ -223,11 +232,14 @@ async def edit_comment(request: web.Request) -> web.Response:
     user = await require_user(request)
     comment = await _own_comment(request, user)
     body = await read_body(request, CommentEdit)
-    row = await comment_queries.update_comment_body(
-        request.app[DATABASE], id=comment.id, body=body.body
-    )
-    if row is None:  # deleted meanwhile
-        raise not_found("comment")
+    async with transaction(request.app[DATABASE]) as conn:
+        row = await comment_queries.update_comment_body(conn, id=comment.id, body=body.body)
+        if row is None:  # deleted meanwhile
+            raise not_found("comment")
+        if user.role in EDITOR_ROLES:
+            await audited(
+                request, conn, "comment.updated", "comment", comment.id, user, _by(comment)
+            )
     await comments_written(request.app, comment.story_id)
     return respond(request, _comment(row), private=True)
 
@@ -237,8 +249,13 @@ async def delete_comment(request: web.Request) -> web.Response:
     """Delete a comment (its author or an admin); its replies stay, under "[deleted]"."""
     user = await require_user(request)
     comment = await _own_comment(request, user)
-    deleted = await comment_queries.soft_delete_comment(request.app[DATABASE], id=comment.id)
-    if not deleted:  # deleted meanwhile
-        raise not_found("comment")
+    async with transaction(request.app[DATABASE]) as conn:
+        deleted = await comment_queries.soft_delete_comment(conn, id=comment.id)
+        if not deleted:  # deleted meanwhile
+            raise not_found("comment")
+        if user.role in EDITOR_ROLES:
+            await audited(
+                request, conn, "comment.deleted", "comment", comment.id, user, _by(comment)
+            )
     await comments_written(request.app, comment.story_id)
     return no_content()

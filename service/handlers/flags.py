@@ -1,7 +1,9 @@
 """Feature flags: the enabled ones, for clients to switch features on.
 
-DBAs edit the feature_flags table in SQL, which no write here sees: the answer is cached for
-TTL_SHORT, so a flag turned on or off shows within TTL_SHORT.
+Admins change flags through /v1/admin/flags (service/handlers/admin.py), which drops the
+cached answer in Redis after the commit: every worker serves the change from its next read.
+A DBA's edit in SQL is seen by no write here: the answer is cached for TTL_SHORT, so such a
+change shows within TTL_SHORT (5 minutes).
 """
 
 from __future__ import annotations

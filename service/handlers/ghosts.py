@@ -30,6 +30,7 @@ from service.web.api import (
     read_query,
     respond,
 )
+from service.web.audit import audited, changed_fields
 from service.web.auth import EDITOR_ROLES, require_role
 from service.web.cached import digest, public
 from service.web.content import (
@@ -512,6 +513,7 @@ async def create_ghost(request: web.Request) -> web.Response:
             author_id=user.id,
         )
         assert made is not None  # INSERT ... RETURNING always returns the row
+        await audited(request, conn, "ghost.created", "ghost", made.id, user, {"slug": made.slug})
         detail = await ghost_detail(conn, made.slug, drafts=True)
     # A "not found" cached for the slug goes too.
     await ghost_written(request.app, made.id, [made.slug], Touched())
@@ -531,7 +533,7 @@ async def create_ghost(request: web.Request) -> web.Response:
 )
 async def update_ghost(request: web.Request) -> web.Response:
     """Change some of an entity's fields (editors and admins); the slug too."""
-    await require_role(request, *EDITOR_ROLES)
+    user = await require_role(request, *EDITOR_ROLES)
     slug = slug_param(request, "ghost")
     patch = await read_body(request, GhostPatch)
     async with transaction(request.app[DATABASE]) as conn:
@@ -555,6 +557,15 @@ async def update_ghost(request: web.Request) -> web.Response:
             status=patched(patch.status, current.status),
         )
         assert edited is not None  # the row is locked by get_ghost_for_edit
+        await audited(
+            request,
+            conn,
+            "ghost.updated",
+            "ghost",
+            current.id,
+            user,
+            {"slug": edited.slug, "fields": changed_fields(patch)},
+        )
         detail = await ghost_detail(conn, edited.slug, drafts=True)
     await ghost_written(request.app, current.id, [slug, edited.slug], before)
     return respond(request, detail, private=True)
@@ -570,7 +581,7 @@ async def update_ghost(request: web.Request) -> web.Response:
 )
 async def delete_ghost(request: web.Request) -> web.Response:
     """Delete an entity with its links, relations and counters (editors and admins)."""
-    await require_role(request, *EDITOR_ROLES)
+    user = await require_role(request, *EDITOR_ROLES)
     slug = slug_param(request, "ghost")
     async with transaction(request.app[DATABASE]) as conn:
         # Locked, so no story can link it while its neighbours are read and it goes.
@@ -579,5 +590,6 @@ async def delete_ghost(request: web.Request) -> web.Response:
             raise not_found("ghost")
         before = await ghost_neighbours(conn, current.id)
         await ghost_queries.delete_ghost_by_slug(conn, slug=slug)
+        await audited(request, conn, "ghost.deleted", "ghost", current.id, user, {"slug": slug})
     await ghost_written(request.app, current.id, [slug], before)
     return no_content()

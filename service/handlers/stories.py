@@ -30,6 +30,7 @@ from service.web.api import (
     read_query,
     respond,
 )
+from service.web.audit import audited, changed_fields
 from service.web.auth import EDITOR_ROLES, require_role
 from service.web.cached import digest, public
 from service.web.content import (
@@ -368,6 +369,7 @@ async def create_story(request: web.Request) -> web.Response:
         )
         assert made is not None  # INSERT ... RETURNING always returns the row
         await _link_ghosts(conn, made.id, body.ghosts)
+        await audited(request, conn, "story.created", "story", made.id, user, {"slug": made.slug})
         detail = await story_detail(conn, made.slug, drafts=True)
     # A "not found" cached for the slug goes too, and the pages of the entities it links.
     await story_written(request.app, made.id, [made.slug], Touched())
@@ -387,7 +389,7 @@ async def create_story(request: web.Request) -> web.Response:
 )
 async def update_story(request: web.Request) -> web.Response:
     """Change some of a story's fields and, given `ghosts`, its links (editors and admins)."""
-    await require_role(request, *EDITOR_ROLES)
+    user = await require_role(request, *EDITOR_ROLES)
     slug = slug_param(request, "story")
     patch = await read_body(request, StoryPatch)
     async with transaction(request.app[DATABASE]) as conn:
@@ -410,6 +412,15 @@ async def update_story(request: web.Request) -> web.Response:
         assert edited is not None  # the row is locked by get_story_for_edit
         if not isinstance(patch.ghosts, msgspec.UnsetType):
             await _link_ghosts(conn, current.id, patch.ghosts)
+        await audited(
+            request,
+            conn,
+            "story.updated",
+            "story",
+            current.id,
+            user,
+            {"slug": edited.slug, "fields": changed_fields(patch)},
+        )
         detail = await story_detail(conn, edited.slug, drafts=True)
     await story_written(request.app, current.id, [slug, edited.slug], before)
     return respond(request, detail, private=True)
@@ -420,7 +431,7 @@ async def update_story(request: web.Request) -> web.Response:
 )
 async def delete_story(request: web.Request) -> web.Response:
     """Delete a story with its links, comments and counters (editors and admins)."""
-    await require_role(request, *EDITOR_ROLES)
+    user = await require_role(request, *EDITOR_ROLES)
     slug = slug_param(request, "story")
     async with transaction(request.app[DATABASE]) as conn:
         current = await story_queries.get_story_for_edit(conn, slug=slug)
@@ -428,5 +439,6 @@ async def delete_story(request: web.Request) -> web.Response:
             raise not_found("story")
         before = await story_neighbours(conn, current.id)
         await story_queries.delete_story_by_slug(conn, slug=slug)
+        await audited(request, conn, "story.deleted", "story", current.id, user, {"slug": slug})
     await story_written(request.app, current.id, [slug], before)
     return no_content()

@@ -4,6 +4,7 @@
 from typing import Literal, TypeAlias
 
 __all__ = [
+    "AuditEventsTargetType",
     "ConversationMessagesRole",
     "GhostEntitiesEntityType",
     "GhostEntitiesStatus",
@@ -17,6 +18,9 @@ __all__ = [
     "UsersTier",
 ]
 
+AuditEventsTargetType: TypeAlias = Literal[
+    "user", "session", "ghost", "story", "comment", "flag", "media"
+]
 ConversationMessagesRole: TypeAlias = Literal["user", "ghost"]
 GhostEntitiesEntityType: TypeAlias = Literal[
     "apparition",
