@@ -38,3 +38,24 @@ CREATE TABLE bulk (
 );
 
 CREATE FUNCTION bump() RETURNS integer LANGUAGE sql VOLATILE AS 'SELECT 1';
+
+-- Nullability cases: views traced to their tables, a tree for recursive CTEs, a sequence, and
+-- a STRICT user function that answers NULL anyway (so user functions are never trusted).
+CREATE TABLE places (
+    id integer PRIMARY KEY,
+    parent_id integer NULL REFERENCES places (id),
+    name text NOT NULL,
+    note text NULL
+);
+
+CREATE VIEW author_names AS
+SELECT a.id, upper(a.name) AS shout, h.rating, h.title AS first_title
+FROM authors AS a
+LEFT JOIN hauntings AS h ON h.author_id = a.id;
+
+CREATE MATERIALIZED VIEW haunting_counts AS
+SELECT h.mood, count(*) AS n, max(h.rating) AS best FROM hauntings AS h GROUP BY h.mood;
+
+CREATE SEQUENCE ticket_numbers;
+
+CREATE FUNCTION maybe_null(t text) RETURNS text LANGUAGE sql STRICT AS 'SELECT NULL::text';

@@ -31,7 +31,52 @@ _NONNULL_OPS = frozenset(
     {"+", "-", "*", "/", "%", "^", "||", "=", "<>", "!=", "<", ">", "<=", ">="}
     | {"@@", "@>", "<@", "&&", "~~", "!~~", "~~*", "!~~*", "~", "~*", "!~", "!~*"}
 )
-_NONNULL_FUNCS = frozenset({"count", "row_number", "rank", "dense_rank", "now", "ntile"})
+# Functions that never return NULL, whatever their arguments.
+_NONNULL_FUNCS = frozenset(
+    {"count", "row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "now"}
+    | {"json_build_object", "jsonb_build_object", "json_build_array", "jsonb_build_array"}
+    | {"concat", "num_nulls", "num_nonnulls", "gen_random_uuid", "uuidv4", "uuidv7", "random"}
+    | {"clock_timestamp", "statement_timestamp", "transaction_timestamp", "pg_backend_pid"}
+)
+# Never NULL when their first argument is not NULL (the others may be).
+_FIRST_ARG_FUNCS = frozenset({"format", "concat_ws", "ntile"})
+# Built-in STRICT functions that still answer NULL for some non-NULL arguments (no match, a
+# missing key or path, an empty array, an unknown object): never taken to be NOT NULL.
+_NULLABLE_STRICT = frozenset(
+    {"array_length", "array_upper", "array_lower", "array_ndims", "array_dims"}
+    | {"substring", "regexp_match", "regexp_substr", "nullif", "format_type", "current_setting"}
+    | {"json_extract_path", "json_extract_path_text", "jsonb_extract_path"}
+    | {"jsonb_extract_path_text", "json_array_element", "json_array_element_text"}
+    | {"jsonb_array_element", "jsonb_array_element_text", "jsonb_set_lax"}
+    | {"obj_description", "col_description", "shobj_description", "txid_status"}
+    | {"inet_client_addr", "inet_client_port", "inet_server_addr", "inet_server_port"}
+)
+_NULLABLE_PREFIXES = ("pg_", "to_reg", "has_", "jsonb_path_", "json_object_field", "jsonb_object")
+# lower()/upper() of a range are NULL for an empty or unbounded range: trusted only on text
+_TEXT_ONLY = frozenset({"lower", "upper"})
+_TEXT_TYPES = frozenset({"text", "varchar", "bpchar", "char", "name", "citext"})
+# Aggregates that, in a GROUP BY query (every group has a row), are NULL only when all their
+# inputs are, or never (array_agg and friends collect NULLs into the result).
+_GROUP_AGGS = frozenset({"sum", "min", "max", "avg", "bit_and", "bit_or", "bit_xor"})
+_GROUP_AGGS |= {"bool_and", "bool_or", "every", "string_agg"}
+_GROUP_AGGS_ALWAYS = frozenset({"array_agg", "json_agg", "jsonb_agg", "json_object_agg"})
+_GROUP_AGGS_ALWAYS |= {"jsonb_object_agg"}
+# Set-returning functions in FROM whose values are never NULL when their arguments are not.
+_SRF_NONNULL = frozenset(
+    {"generate_series", "generate_subscripts", "regexp_split_to_table", "regexp_matches"}
+    | {"json_object_keys", "jsonb_object_keys", "json_array_elements", "jsonb_array_elements"}
+)
+# Set-returning functions with named output columns: (name, never NULL) each.
+_SRF_COLUMNS: dict[str, list[tuple[str, bool]]] = {
+    "json_array_elements": [("value", True)],
+    "jsonb_array_elements": [("value", True)],
+    "json_array_elements_text": [("value", False)],
+    "jsonb_array_elements_text": [("value", False)],
+    "json_each": [("key", True), ("value", True)],
+    "jsonb_each": [("key", True), ("value", True)],
+    "json_each_text": [("key", True), ("value", False)],
+    "jsonb_each_text": [("key", True), ("value", False)],
+}
 _QUOTE_FREE = re.compile(r"^[a-z_][a-z0-9_$]*$")
 _KEYWORDS = set(RESERVED_KEYWORDS) | set(TYPE_FUNC_NAME_KEYWORDS) | set(COL_NAME_KEYWORDS)
 
@@ -67,6 +112,7 @@ class Scope:
     sources: list[Source]
     parent: Scope | None = None
     ctes: dict[str, list[OutCol] | None] = field(default_factory=dict)
+    grouped: bool = False  # a GROUP BY query: an aggregate sees at least one row
 
     def cte(self, name: str) -> tuple[bool, list[OutCol] | None]:
         scope: Scope | None = self
@@ -209,11 +255,31 @@ class Analyzer:
         relid = self.resolve(rv.schemaname, rv.relname)
         if relid is None or relid not in self.catalog.relations:
             return Source(name, None, None, nullable)
+        traced = self.view_nonnull(relid) if relid in self.catalog.views else None
         cols = [
-            OutCol(c.name, c.notnull or self._domain_notnull(c.typid), (relid, c.attnum))
-            for c in self.catalog.relations[relid]
+            OutCol(
+                c.name,
+                c.notnull or self._domain_notnull(c.typid) or bool(traced and traced[i]),
+                (relid, c.attnum),
+            )
+            for i, c in enumerate(self.catalog.relations[relid])
         ]
         return Source(name, relid, self._rename(cols, rv.alias), nullable)
+
+    def view_nonnull(self, relid: int) -> list[bool] | None:
+        """NOT NULL per column of a view or materialized view, from its definition."""
+        cache = self.catalog.view_nonnull
+        if relid not in cache:
+            cache[relid] = None  # a view that (indirectly) reads itself stays unknown
+            try:
+                stmt = parse_sql(self.catalog.views[relid])[0].stmt
+                inner = Analyzer(self.catalog, self.resolve, self.catalog.views[relid])
+                cols = inner.statement(stmt, Scope([]))
+            except Exception:  # a definition pglast cannot follow: every column may be NULL
+                cols = None
+            width = len(self.catalog.relations.get(relid, ()))
+            cache[relid] = None if cols is None or len(cols) != width else [c.nonnull for c in cols]
+        return cache[relid]
 
     def _domain_notnull(self, typid: int) -> bool:
         t = self.catalog.types.get(typid)
@@ -257,6 +323,10 @@ class Analyzer:
             if item.alias is not None:
                 return [*both, Source(str(item.alias.aliasname), None, None, nullable)]
             return both
+        if isinstance(item, ast.RangeFunction):
+            known = self.function_source(item, scope, nullable)
+            if known is not None:
+                return [known]
         # functions, ROWS FROM, VALUES, XMLTABLE, ...: columns unknown, so never non-null
         for node in walk(item):
             if isinstance(node, ast.FuncCall):
@@ -265,6 +335,31 @@ class Analyzer:
                 self.select(node.subselect, Scope([], scope))
         alias = getattr(item, "alias", None)
         return [Source(alias.aliasname if alias else "", None, None, nullable)]
+
+    def function_source(self, item: Any, scope: Scope, nullable: bool) -> Source | None:
+        """A set-returning function in FROM whose columns are known (generate_series, ...)."""
+        if item.is_rowsfrom or len(item.functions or ()) != 1:
+            return None
+        call, coldefs = item.functions[0]
+        if not isinstance(call, ast.FuncCall) or coldefs or not call.funcname:
+            return None
+        name = str(call.funcname[-1].sval)
+        args = list(call.args or ())
+        for a in args:
+            self.expr(a, scope)
+        args_nonnull = all(self.nonnull(a, scope) for a in args)
+        alias = item.alias
+        if name in _SRF_COLUMNS:
+            cols = [OutCol(n, ok and args_nonnull) for n, ok in _SRF_COLUMNS[name]]
+        elif name in _SRF_NONNULL or (name == "unnest" and len(args) == 1):
+            value = name != "unnest" and args_nonnull and name in self.catalog.set_returning
+            cols = [OutCol(str(alias.aliasname) if alias else name, value)]
+        else:
+            return None
+        if item.ordinality:
+            cols.append(OutCol("ordinality", True))
+        source_name = str(alias.aliasname) if alias else name
+        return Source(source_name, None, self._rename(cols, alias), nullable)
 
     def lookup(self, parts: list[str], scope: Scope) -> tuple[bool, OutCol | None, Source | None]:
         """Resolve a column reference: (found, column, source)."""
@@ -297,20 +392,39 @@ class Analyzer:
         for cte in wc.ctes:
             q = cte.ctequery
             cols: list[OutCol] | None
-            if wc.recursive and isinstance(q, ast.SelectStmt) and q.op != SetOperation.SETOP_NONE:
-                scope.ctes[cte.ctename] = None  # self-reference while analysing it
-                first = self.select(q.larg, Scope([], scope))
-                self.select(q.rarg, Scope([], scope))
-                cols = None if first is None else [OutCol(c.name, False) for c in first]
+            names = [str(n.sval) for n in cte.aliascolnames or ()]
+            if wc.recursive and isinstance(q, ast.SelectStmt) and q.op == SetOperation.SETOP_UNION:
+                cols = self.recursive_cte(cte.ctename, q, names, scope)
             else:
-                cols = self.statement(q, Scope([], scope))
-            if cols is not None and cte.aliascolnames:
-                names = [n.sval for n in cte.aliascolnames]
-                cols = [
-                    OutCol(names[i], c.nonnull, c.origin) if i < len(names) else c
-                    for i, c in enumerate(cols)
-                ]
+                cols = _renamed(self.statement(q, Scope([], scope)), names)
             scope.ctes[cte.ctename] = cols
+
+    def recursive_cte(
+        self, name: str, q: Any, names: list[str], scope: Scope
+    ) -> list[OutCol] | None:
+        """A column of a recursive CTE is NOT NULL only when both branches say so.
+
+        Start from the non-recursive branch, analyse the recursive one against it, and repeat
+        until nothing changes (each round can only turn columns nullable).
+        """
+        scope.ctes[name] = None  # while the first branch is analysed
+        first = _renamed(self.select(q.larg, Scope([], scope)), names)
+        if first is None:
+            self.select(q.rarg, Scope([], scope))
+            return None
+        cols = [OutCol(c.name, c.nonnull) for c in first]
+        for _ in range(len(cols) + 1):
+            scope.ctes[name] = cols
+            step = self.select(q.rarg, Scope([], scope))
+            if step is None or len(step) != len(cols):
+                return None
+            merged = [
+                OutCol(c.name, c.nonnull and r.nonnull) for c, r in zip(cols, step, strict=True)
+            ]
+            if merged == cols:
+                break
+            cols = merged
+        return cols
 
     def statement(self, stmt: Any, scope: Scope) -> list[OutCol] | None:
         if isinstance(stmt, ast.SelectStmt):
@@ -347,6 +461,7 @@ class Analyzer:
         local = Scope([], scope)
         local.sources = self.from_items(stmt.fromClause, local)
         grouping_sets = any(isinstance(g, ast.GroupingSet) for g in stmt.groupClause or ())
+        local.grouped = bool(stmt.groupClause) and not grouping_sets
         out: list[OutCol] | None = []
         for target in stmt.targetList or ():
             cols = self.target(target, local)
@@ -592,6 +707,84 @@ class Analyzer:
         else:
             self.param_names.setdefault(_pnum(right), parts[-1])
 
+    def call_nonnull(self, node: Any, scope: Scope) -> bool:
+        """Whether a function call can return NULL here (aggregates, STRICT functions, ...)."""
+        name = str(node.funcname[-1].sval) if node.funcname else ""
+        args = list(node.args or ())
+        if name in _NONNULL_FUNCS:
+            return name != "now" or not args
+        if name in _FIRST_ARG_FUNCS:
+            return bool(args) and self.nonnull(args[0], scope)
+        if name in self.catalog.aggregates:
+            if not scope.grouped or node.over is not None or node.agg_filter is not None:
+                return False
+            if name in _GROUP_AGGS_ALWAYS:
+                return True
+            if name == "string_agg":
+                args = args[:1]
+            return name in _GROUP_AGGS and all(self.nonnull(a, scope) for a in args)
+        if node.over is not None or node.agg_star or node.agg_distinct or node.agg_filter:
+            return False
+        if name in _NULLABLE_STRICT or name.startswith(_NULLABLE_PREFIXES) or not args:
+            return False
+        if (name, len(args)) not in self.catalog.strict_functions:
+            return False
+        if name in _TEXT_ONLY and not self.texty(args[0], scope):
+            return False
+        return all(self.nonnull(a, scope) for a in args)
+
+    def texty(self, node: Any, scope: Scope) -> bool:
+        """True when the expression is certainly of a string type (not a range)."""
+        if isinstance(node, ast.TypeCast):
+            names: Any = node.typeName.names if node.typeName else ()
+            return bool(names) and str(names[-1].sval) in _TEXT_TYPES
+        if isinstance(node, ast.A_Const):
+            return isinstance(node.val, ast.String)
+        origin = self.origin(node, scope)
+        if origin is not None:
+            col = self.catalog.columns.get(origin)
+            t = self.catalog.types.get(col.typid) if col else None
+            while t is not None and t.typtype == "d":
+                t = self.catalog.types.get(t.base)
+            return t is not None and t.name in _TEXT_TYPES
+        if isinstance(node, ast.FuncCall) and node.funcname:
+            return str(node.funcname[-1].sval) in _TEXT_ONLY | {"btrim", "trim", "concat"}
+        return False
+
+    def one_value(self, sub: Any, scope: Scope) -> bool:
+        """A scalar subquery that always yields one row with a non-NULL value (`SELECT count(*)
+        FROM ...`): no GROUP BY, HAVING, LIMIT or set function, and an aggregate (or no FROM)."""
+        if not isinstance(sub, ast.SelectStmt) or sub.op != SetOperation.SETOP_NONE:
+            return False
+        if sub.groupClause or sub.havingClause or sub.limitCount or sub.limitOffset:
+            return False
+        if sub.valuesLists or len(sub.targetList or ()) != 1 or sub.withClause is not None:
+            return False
+        targets: Any = sub.targetList
+        calls = [n for n in self.shallow(targets[0].val) if isinstance(n, ast.FuncCall)]
+        names = {str(c.funcname[-1].sval) for c in calls if c.funcname}
+        if names & self.catalog.set_returning:
+            return False
+        aggregated = any(
+            str(c.funcname[-1].sval) in self.catalog.aggregates and c.over is None
+            for c in calls
+            if c.funcname
+        )
+        if not aggregated and (sub.fromClause or sub.whereClause):
+            return False
+        cols = self.select(sub, Scope([], scope))
+        return bool(cols) and cols is not None and cols[0].nonnull
+
+    @staticmethod
+    def shallow(node: Any) -> Iterator[Any]:
+        """Nodes of an expression, not descending into subqueries."""
+        stack = [node]
+        while stack:
+            n = stack.pop()
+            yield n
+            if not isinstance(n, ast.SubLink | ast.SelectStmt):
+                stack.extend(children(n))
+
     def nonnull(self, node: Any, scope: Scope) -> bool:
         """True only when PostgreSQL cannot return NULL for this expression."""
         if isinstance(node, ast.TypeCast | ast.CollateClause):
@@ -606,17 +799,31 @@ class Analyzer:
             return bool(found and col is not None and src is not None) and bool(
                 col and col.nonnull and src and not src.nullable
             )
-        if isinstance(node, ast.CoalesceExpr):
+        if isinstance(node, ast.CoalesceExpr | ast.MinMaxExpr):  # GREATEST/LEAST skip NULLs
             return any(self.nonnull(a, scope) for a in node.args or ())
         if isinstance(node, ast.FuncCall):
-            name = node.funcname[-1].sval if node.funcname else ""
-            return name in _NONNULL_FUNCS and (name != "now" or not node.args)
+            return self.call_nonnull(node, scope)
         if isinstance(node, ast.SQLValueFunction | ast.NullTest | ast.BooleanTest):
             return True
         if isinstance(node, ast.A_ArrayExpr):
             return True
         if isinstance(node, ast.SubLink):
+            if node.subLinkType == SubLinkType.EXPR_SUBLINK:
+                return self.one_value(node.subselect, scope)
             return node.subLinkType in (SubLinkType.EXISTS_SUBLINK, SubLinkType.ARRAY_SUBLINK)
+        if isinstance(node, ast.A_Expr) and node.kind == A_Expr_Kind.AEXPR_DISTINCT:
+            return True  # IS DISTINCT FROM
+        if isinstance(node, ast.A_Expr) and node.kind in (
+            A_Expr_Kind.AEXPR_LIKE,
+            A_Expr_Kind.AEXPR_ILIKE,
+            A_Expr_Kind.AEXPR_BETWEEN,
+            A_Expr_Kind.AEXPR_NOT_BETWEEN,
+            A_Expr_Kind.AEXPR_IN,
+        ):
+            rexpr: Any = node.rexpr
+            operands: list[Any] = [node.lexpr]
+            operands += list(rexpr) if isinstance(rexpr, list | tuple) else [rexpr]
+            return all(x is not None and self.nonnull(x, scope) for x in operands)
         if isinstance(node, ast.BoolExpr):
             return all(self.nonnull(a, scope) for a in node.args or ())
         if isinstance(node, ast.A_Expr) and node.kind == A_Expr_Kind.AEXPR_OP:
@@ -629,6 +836,14 @@ class Analyzer:
                 self.nonnull(r, scope) for r in [*results, node.defresult]
             )
         return False
+
+
+def _renamed(cols: list[OutCol] | None, names: list[str]) -> list[OutCol] | None:
+    if cols is None or not names:
+        return cols
+    return [
+        OutCol(names[i], c.nonnull, c.origin) if i < len(names) else c for i, c in enumerate(cols)
+    ]
 
 
 def analyze(

@@ -69,6 +69,13 @@ class Catalog:
     relnames: dict[int, str] = field(default_factory=dict)
     checks: dict[tuple[int, int], list[str]] = field(default_factory=dict)
     volatile_functions: set[str] = field(default_factory=set)
+    # (name, number of arguments) of functions whose every overload is STRICT, returns one value
+    # (not a set, not an aggregate or window function), and is built in or from an extension
+    strict_functions: set[tuple[str, int]] = field(default_factory=set)
+    views: dict[int, str] = field(default_factory=dict)  # view / materialized view -> SELECT
+    view_nonnull: dict[int, list[bool] | None] = field(default_factory=dict)  # traced views
+    aggregates: set[str] = field(default_factory=set)  # names of aggregate functions
+    set_returning: set[str] = field(default_factory=set)  # names of set-returning functions
     _regclass: dict[tuple[str | None, str], int | None] = field(default_factory=dict)
 
 
@@ -152,6 +159,35 @@ class Introspector:
                 continue
             prior = cat.checks.get(key)
             cat.checks[key] = values if prior is None else [v for v in prior if v in values]
+        strict: dict[tuple[str, int], bool] = {}
+        for name, nargs, ok in self._rows(
+            # a user-defined overload of the same name makes the name unsure
+            """SELECT p.proname::text, p.pronargs::int,
+                      p.proisstrict AND NOT p.proretset AND p.prokind = 'f'
+                      AND (p.pronamespace = 'pg_catalog'::regnamespace
+                           OR EXISTS (SELECT FROM pg_depend d
+                                      WHERE d.classid = 'pg_proc'::regclass
+                                        AND d.objid = p.oid AND d.deptype = 'e'))
+               FROM pg_proc p"""
+        ):
+            fn = (str(name), int(nargs))
+            strict[fn] = strict.get(fn, True) and bool(ok)
+        cat.strict_functions = {fn for fn, ok in strict.items() if ok}
+        for name, kind, retset in self._rows(
+            "SELECT DISTINCT proname::text, prokind::text, proretset FROM pg_proc"
+            " WHERE prokind = 'a' OR proretset"
+        ):
+            if kind == "a":
+                cat.aggregates.add(str(name))
+            if retset:
+                cat.set_returning.add(str(name))
+        for relid, definition in self._rows(
+            """SELECT c.oid::int, pg_get_viewdef(c.oid)
+               FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+               WHERE c.relkind IN ('v', 'm')
+                 AND n.nspname NOT IN ('pg_catalog', 'information_schema')"""
+        ):
+            cat.views[int(relid)] = str(definition)
         cat.volatile_functions = {
             str(r[0])
             for r in self._rows(

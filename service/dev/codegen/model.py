@@ -10,7 +10,7 @@ from service.dev.codegen.analyze import Analysis, analyze
 from service.dev.codegen.catalog import Described, Introspector, PgError
 from service.dev.codegen.errors import Issue
 from service.dev.codegen.pytypes import PyType, camel, py_type
-from service.dev.codegen.source import ROW_KINDS, Query, python_name
+from service.dev.codegen.source import ROW_KINDS, Param, Query, python_name
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ROWS = ROW_KINDS
@@ -86,11 +86,80 @@ def _pg_issue(q: Query, err: PgError) -> Issue:
     return Issue(q.path, line, message, q.name, err.detail, hint, err.sqlstate, excerpt)
 
 
+# operator does not exist, datatype mismatch, inconsistent parameter types, ambiguous function
+_TYPE_ERRORS = frozenset({"42883", "42804", "42P08", "42725"})
+_SQL_TYPE_NAMES = {
+    "int2": "smallint",
+    "int4": "integer",
+    "int8": "bigint",
+    "float4": "real",
+    "float8": "double precision",
+    "bool": "boolean",
+    "varchar": "character varying",
+    "bpchar": "character",
+    "timestamptz": "timestamp with time zone",
+    "timestamp": "timestamp without time zone",
+}
+
+
+def _type_name(intro: Introspector, typid: int) -> str:
+    t = intro.catalog.types.get(typid)
+    if t is None:
+        return f"type {typid}"
+    if t.category == "A" and t.elem:
+        return _type_name(intro, t.elem) + "[]"
+    return _SQL_TYPE_NAMES.get(t.name, t.name)
+
+
+def _param_conflict(q: Query, intro: Introspector) -> Issue | None:
+    """When a parameter used twice is given two types, say which uses disagree.
+
+    Each later use becomes a parameter of its own; PostgreSQL then types every use alone.
+    """
+    sql = q.sql
+    uses: list[tuple[int, Param, int]] = []  # (number in the variant, parameter, line)
+    edits: list[tuple[int, int, str]] = []
+    number = len(q.params)
+    for p in q.params:
+        if len(p.uses) < 2 or p.slice:
+            continue
+        uses.append((p.number, p, p.uses[0][1]))
+        for offset, line in p.uses[1:]:
+            token = f"${p.number}"
+            if not sql.startswith(token, offset):
+                return None
+            number += 1
+            edits.append((offset, offset + len(token), f"${number}"))
+            uses.append((number, p, line))
+    if not edits:
+        return None
+    described = intro.describe(_apply_edits(sql, edits))
+    if isinstance(described, PgError):
+        return None
+    first: dict[str, tuple[int, int]] = {}  # parameter -> (type, line) of its first use
+    for n, p, line in uses:
+        typid = described.param_types[n - 1]
+        seen = first.setdefault(p.name, (typid, line))
+        if seen[0] != typid:
+            a, b = _type_name(intro, seen[0]), _type_name(intro, typid)
+            label = f"@{p.name}" if p.explicit_name else f"${p.number}"
+            return Issue(
+                q.path,
+                line,
+                f"{label} is compared with {a} at line {seen[1]} and with {b} at line {line}",
+                q.name,
+                hint="a parameter has one type: give each use its own parameter, or cast the"
+                " column it is compared with",
+            )
+    return None
+
+
 def build(q: Query, intro: Introspector) -> tuple[QueryModel | None, list[Issue]]:
     """Prepare, describe and analyse one query; the issues say why it cannot be generated."""
     described = intro.describe(q.sql)
     if isinstance(described, PgError):
-        return None, [_pg_issue(q, described)]
+        conflict = _param_conflict(q, intro) if described.sqlstate in _TYPE_ERRORS else None
+        return None, [conflict or _pg_issue(q, described)]
     try:
         an = analyze(q.sql, intro.catalog, intro.relation)
     except Exception as exc:  # pglast is older or newer than the server's grammar
