@@ -428,6 +428,7 @@ async def test_a_write_on_one_instance_is_seen_at_once_by_another(
 ) -> None:
     async with TestClient(TestServer(create_app(settings))) as other:
         assert (await ok(other, "/v1/ghosts/grey-lady"))["name"] == "Grey Lady"
+        await other.app[CACHE].settled()
         assert (await ok(other, "/v1/ghosts/grey-lady"))["name"] == "Grey Lady"
         assert other.app[CACHE].hits >= 1
         await rename_grey_lady(world)
@@ -656,6 +657,7 @@ async def test_with_redis_stopped_every_route_answers_from_postgresql_and_nothin
                 await asyncio.sleep(0.05)
             hits = cache.hits
             await check()
+            await cache.settled()
             await check()
         assert cache.hits > hits  # the cache is in use again, and still nothing stale
 

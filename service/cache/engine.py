@@ -65,7 +65,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
 from service.config import Settings
-from service.store.redis import BreakerState, RedisHealth, RedisUnavailable
+from service.store.redis import BreakerState, PipelinedScripts, RedisHealth, RedisUnavailable
 
 log = logging.getLogger("service.cache.engine")
 
@@ -257,10 +257,12 @@ class Cache:
         self._max_pending = settings.cache_max_pending
         # The process's Redis policy; a cache of its own (tests, benchmarks) gets its own.
         self._health = health or RedisHealth.from_settings(settings)
-        self._lookup = client.register_script(LOOKUP)
-        self._store = client.register_script(STORE)
-        self._release = client.register_script(RELEASE)
-        self._invalidate = client.register_script(INVALIDATE)
+        # Lookups and stores of concurrent requests share round trips (one pipeline a turn).
+        scripts = PipelinedScripts(client)
+        self._lookup = scripts.script(LOOKUP)
+        self._store = scripts.script(STORE)
+        self._release = scripts.script(RELEASE)
+        self._invalidate = scripts.script(INVALIDATE)
         self._flights: dict[CacheKey, asyncio.Task[tuple[bytes | None, bool]]] = {}
         # Every fill still running, joinable or not (an invalidation unlists it from _flights).
         self._filling: set[asyncio.Task[tuple[bytes | None, bool]]] = set()
