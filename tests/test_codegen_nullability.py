@@ -121,3 +121,13 @@ def test_sequences_and_predicates(null: ModuleType) -> None:
         "email_starts_with_a": bool | None,
         "known_kind": bool,
     }
+
+
+def test_not_null_inputs_that_still_give_null(null: ModuleType) -> None:
+    assert fields(null.NullFromNonNullRow) == {
+        "from_json": int | None,
+        "json_text": str,
+        "formatted": str | None,
+        "current_schema_name": str | None,
+        "widened": int | None,  # a computed column's type is not known here: it may be JSON
+    }

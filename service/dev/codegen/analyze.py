@@ -19,6 +19,7 @@ from pglast.enums import (
     JoinType,
     ReturningOptionKind,
     SetOperation,
+    SQLValueFunctionOp,
     SubLinkType,
 )
 from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
@@ -50,6 +51,12 @@ _NULLABLE_STRICT = frozenset(
     | {"jsonb_array_element", "jsonb_array_element_text", "jsonb_set_lax"}
     | {"obj_description", "col_description", "shobj_description", "txid_status"}
     | {"inet_client_addr", "inet_client_port", "inet_server_addr", "inet_server_port"}
+    | {"to_char", "scale", "min_scale", "date_part", "extract", "ts_lexize"}  # '', NaN, infinity
+)
+# Casts that turn a JSON null into SQL NULL ('null'::jsonb::int is NULL)
+_JSON_NULLING_CASTS = frozenset(
+    {"int2", "int4", "int8", "smallint", "integer", "bigint", "int", "numeric", "decimal"}
+    | {"float4", "float8", "real", "double precision", "float", "bool", "boolean"}
 )
 _NULLABLE_PREFIXES = ("pg_", "to_reg", "has_", "jsonb_path_", "json_object_field", "jsonb_object")
 # lower()/upper() of a range are NULL for an empty or unbounded range: trusted only on text
@@ -733,6 +740,23 @@ class Analyzer:
             return False
         return all(self.nonnull(a, scope) for a in args)
 
+    def json_nulling(self, cast: Any, scope: Scope) -> bool:
+        """A cast to a number or boolean of what may be JSON: a JSON null becomes NULL."""
+        names: Any = cast.typeName.names if cast.typeName else ()
+        if not names or str(names[-1].sval) not in _JSON_NULLING_CASTS:
+            return False
+        arg = cast.arg
+        if isinstance(arg, ast.ColumnRef):
+            origin = self.origin(arg, scope)
+            if origin is None:
+                return True  # a computed column of a subquery: its type is not known here
+            col = self.catalog.columns.get(origin)
+            t = self.catalog.types.get(col.typid) if col else None
+            return t is None or t.name in ("json", "jsonb")
+        if isinstance(arg, ast.FuncCall) and arg.funcname:
+            return str(arg.funcname[-1].sval).startswith(("json", "to_json"))
+        return False
+
     def texty(self, node: Any, scope: Scope) -> bool:
         """True when the expression is certainly of a string type (not a range)."""
         if isinstance(node, ast.TypeCast):
@@ -787,6 +811,8 @@ class Analyzer:
 
     def nonnull(self, node: Any, scope: Scope) -> bool:
         """True only when PostgreSQL cannot return NULL for this expression."""
+        if isinstance(node, ast.TypeCast) and self.json_nulling(node, scope):
+            return False
         if isinstance(node, ast.TypeCast | ast.CollateClause):
             return self.nonnull(node.arg, scope)
         if isinstance(node, ast.A_Const):
@@ -803,7 +829,9 @@ class Analyzer:
             return any(self.nonnull(a, scope) for a in node.args or ())
         if isinstance(node, ast.FuncCall):
             return self.call_nonnull(node, scope)
-        if isinstance(node, ast.SQLValueFunction | ast.NullTest | ast.BooleanTest):
+        if isinstance(node, ast.SQLValueFunction):
+            return node.op != SQLValueFunctionOp.SVFOP_CURRENT_SCHEMA  # NULL on an empty path
+        if isinstance(node, ast.NullTest | ast.BooleanTest):
             return True
         if isinstance(node, ast.A_ArrayExpr):
             return True

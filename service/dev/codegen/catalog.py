@@ -79,6 +79,10 @@ class Catalog:
     _regclass: dict[tuple[str | None, str], int | None] = field(default_factory=dict)
 
 
+# Extensions whose STRICT functions answer NULL only for NULL input (not e.g. hstore's fetchval)
+_TRUSTED_EXTENSIONS = ("pg_trgm", "unaccent", "citext", "pgcrypto", "fuzzystrmatch", "uuid-ossp")
+
+
 def _text(v: bytes | None) -> str:
     return "" if v is None else v.decode()
 
@@ -166,9 +170,12 @@ class Introspector:
                       p.proisstrict AND NOT p.proretset AND p.prokind = 'f'
                       AND (p.pronamespace = 'pg_catalog'::regnamespace
                            OR EXISTS (SELECT FROM pg_depend d
+                                      JOIN pg_extension e ON e.oid = d.refobjid
                                       WHERE d.classid = 'pg_proc'::regclass
-                                        AND d.objid = p.oid AND d.deptype = 'e'))
-               FROM pg_proc p"""
+                                        AND d.objid = p.oid AND d.deptype = 'e'
+                                        AND e.extname = ANY (%s)))
+               FROM pg_proc p""",
+            list(_TRUSTED_EXTENSIONS),
         ):
             fn = (str(name), int(nargs))
             strict[fn] = strict.get(fn, True) and bool(ok)

@@ -96,3 +96,15 @@ SELECT
     a.email LIKE 'a%' AS email_starts_with_a,
     a.kind IN ('human', 'ghost') AS known_kind
 FROM authors AS a;
+
+-- name: NullFromNonNull :one
+-- NOT NULL inputs that still give NULL: a JSON null cast to a number, to_char() with an empty
+-- format, current_schema with an empty search_path.
+WITH j AS (SELECT 'null'::jsonb AS v, 1 AS one)
+SELECT
+    j.v::int AS from_json,
+    j.v::text AS json_text,
+    to_char(now(), '') AS formatted,
+    current_schema AS current_schema_name,
+    j.one::bigint AS widened
+FROM j;
