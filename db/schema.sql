@@ -448,6 +448,27 @@ CREATE TABLE public.interactions (
 
 
 --
+-- Name: job_schedules; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.job_schedules (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    name text NOT NULL,
+    kind text NOT NULL,
+    run_every interval NOT NULL,
+    payload jsonb DEFAULT '{}'::jsonb NOT NULL,
+    next_run_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_run_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT job_schedules_kind_check CHECK ((kind ~ '^[a-z][a-z0-9_.]*$'::text)),
+    CONSTRAINT job_schedules_name_check CHECK ((name ~ '^[a-z][a-z0-9_.]{0,63}$'::text)),
+    CONSTRAINT job_schedules_payload_check CHECK ((jsonb_typeof(payload) = 'object'::text)),
+    CONSTRAINT job_schedules_run_every_check CHECK ((run_every >= '00:00:01'::interval))
+);
+
+
+--
 -- Name: jobs; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -818,6 +839,22 @@ ALTER TABLE ONLY public.interactions
 
 
 --
+-- Name: job_schedules job_schedules_name_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.job_schedules
+    ADD CONSTRAINT job_schedules_name_key UNIQUE (name);
+
+
+--
+-- Name: job_schedules job_schedules_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.job_schedules
+    ADD CONSTRAINT job_schedules_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: jobs jobs_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1167,6 +1204,13 @@ CREATE INDEX interactions_user_id_created_at_idx ON public.interactions USING bt
 
 
 --
+-- Name: job_schedules_next_run_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX job_schedules_next_run_at_idx ON public.job_schedules USING btree (next_run_at);
+
+
+--
 -- Name: jobs_queued_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1451,6 +1495,13 @@ CREATE TRIGGER interactions_count_updated AFTER UPDATE ON public.interactions RE
 --
 
 CREATE TRIGGER interactions_set_updated_at BEFORE UPDATE ON public.interactions FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+
+
+--
+-- Name: job_schedules job_schedules_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER job_schedules_set_updated_at BEFORE UPDATE ON public.job_schedules FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
 
 
 --
@@ -1837,4 +1888,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261122035008'),
     ('20261122035010'),
     ('20261130010000'),
-    ('20261130010100');
+    ('20261130010100'),
+    ('20261130010200');

@@ -138,6 +138,23 @@ class Settings:
     job_stop_timeout: float = setting(
         30.0, "seconds a stopping job worker lets its current job finish before releasing it"
     )
+    retention_interval: float = setting(
+        3600.0, "seconds between two runs of each retention job (once across all job workers)"
+    )
+    retention_sessions_days: int = setting(
+        7, "days an ended (revoked or expired) session is kept before the retention job deletes it"
+    )
+    retention_jobs_days: int = setting(
+        14, "days a finished job (succeeded, failed or dead) is kept before it is deleted"
+    )
+    retention_audit_days: int = setting(
+        365, "days an audit event is kept before the retention job deletes it"
+    )
+    retention_deltas_minutes: int = setting(
+        60,
+        "minutes after which statistics deltas not yet added up are stale: empty ones are "
+        "deleted and a rollup is queued for the others",
+    )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -310,6 +327,10 @@ _CHECKS: dict[str, Check] = {
     "cache_max_pending": _at_least(1),
     "session_idle_timeout": _at_least(1, "a number of seconds >= 1"),
     "session_max_age": _at_least(1, "a number of seconds >= 1"),
+    "retention_sessions_days": _at_least(1, "a number of days >= 1"),
+    "retention_jobs_days": _at_least(1, "a number of days >= 1"),
+    "retention_audit_days": _at_least(1, "a number of days >= 1"),
+    "retention_deltas_minutes": _at_least(1, "a number of minutes >= 1"),
     "trusted_proxies": _networks,
     "cors_origins": _origins,
     "log_level": lambda v: (

@@ -246,6 +246,11 @@ VALID: Final[dict[str, dict[str, str]]] = {
     "jobs": {"kind": "'send_digest'"},
     "feature_flags": {"key": "'semantic_search'"},
     "audit_events": {"actor_id": ":user", "action": "'ghost.created'", "target_type": "'ghost'"},
+    "job_schedules": {
+        "name": "'retention.jobs'",
+        "kind": "'retention.jobs'",
+        "run_every": "interval '1 hour'",
+    },
 }
 
 # Tables whose rows point at exactly one of a ghost entity or a story.
@@ -803,6 +808,12 @@ CASES: Final[list[Case]] = [
     check("audit_events: action without a dot", "audit_events_action_check", action="'created'"),
     check("audit_events: unknown target", "audit_events_target_type_check", target_type="'x'"),
     check("audit_events: details not an object", "audit_events_details_check", details="'1'"),
+    # job_schedules
+    check("job_schedules: name with capitals", "job_schedules_name_check", name="'Purge'"),
+    check("job_schedules: kind with capitals", "job_schedules_kind_check", kind="'Purge'"),
+    check("job_schedules: zero interval", "job_schedules_run_every_check", run_every="'0'"),
+    check("job_schedules: payload not an object", "job_schedules_payload_check", payload="'[]'"),
+    unique("job_schedules: name taken", "job_schedules_name_key", first={}, kind="'other'"),
 ]
 
 # Rules no single bad row can reach, with the reason; each has its own test below.

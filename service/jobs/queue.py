@@ -41,6 +41,7 @@ from typing import TypeAlias, cast
 import asyncpg
 
 from service.config import Settings
+from service.jobs import schedules as periodic
 from service.store.db import Connection, Executor, JSONValue, init_connection, transaction
 from service.store.queries import jobs as queries
 
@@ -70,7 +71,11 @@ Handler: TypeAlias = Callable[[Payload, Connection], Awaitable[None]]
 # kind -> handler, filled by @handler; the default registry of every Worker.
 HANDLERS: dict[str, Handler] = {}
 # Modules whose import registers handlers; `python -m service worker` imports them first.
-HANDLER_MODULES: tuple[str, ...] = ("service.domain.statistics", "service.domain.recommendations")
+HANDLER_MODULES: tuple[str, ...] = (
+    "service.domain.statistics",
+    "service.domain.recommendations",
+    "service.domain.retention",
+)
 
 # last_error keeps the end of the traceback, where the exception message is.
 MAX_ERROR_CHARS = 8000
@@ -185,8 +190,12 @@ class Worker:
         retry_max: float = 3600.0,
         retry_jitter: float = 0.1,
         stop_timeout: float = 30.0,
+        schedules: Sequence[periodic.Schedule] = (),
     ) -> None:
         self.dsn = dsn
+        # Periodic jobs this worker declares at start; due runs of the kinds it handles are
+        # queued by whichever worker sweeps first (service/jobs/schedules.py).
+        self.schedules = tuple(schedules)
         self.handlers: Mapping[str, Handler] = HANDLERS if handlers is None else handlers
         self.id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self.poll_interval = poll_interval
@@ -213,6 +222,7 @@ class Worker:
             retry_base=settings.job_retry_base,
             retry_max=settings.job_retry_max,
             stop_timeout=settings.job_stop_timeout,
+            schedules=periodic.retention_schedules(settings),
         )
 
     def stop(self) -> None:
@@ -260,9 +270,11 @@ class Worker:
         await conn.add_listener(CHANNEL, self._on_notify)
         loop = asyncio.get_running_loop()
         next_sweep = loop.time()
+        await periodic.declare(conn, self.schedules)
         while not self._stopping.is_set():
             if loop.time() >= next_sweep:
                 await self.requeue_stale(conn)
+                await periodic.enqueue_due(conn, list(self.handlers))
                 next_sweep = loop.time() + self.poll_interval
             # Cleared before claiming, so a NOTIFY that arrives meanwhile is not missed.
             self._wake.clear()
