@@ -14,7 +14,8 @@ from the service's /metrics), the entity page cached (a few hundred slugs, warme
 uncached full-text search (`?q=` with distinct parameters, `ghost-lists` bumped). For each it
 prints req/s, p50, p99, PostgreSQL transactions per request (pg_stat_database xact_commit from
 before the process started to after it exited, less what starting and stopping alone cost),
-Redis commands per request (INFO commandstats, over the measured window) and the target's CPU
+Redis round trips per request (script calls in INFO commandstats, over the measured window;
+the commands run inside the scripts in brackets) and the target's CPU
 per request (/proc utime + stime, over the measured window), then the ratios.
 """
 
@@ -30,6 +31,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Final
 
 import aiohttp
@@ -42,7 +44,10 @@ from service.dev.seed import WORDS
 
 CLOCK_TICKS: Final = os.sysconf("SC_CLK_TCK")
 HOT_SLUGS: Final = 200
+# Pages kept aside for the warm-up of uncached runs.
+COLD_WARM: Final = 1000
 WARMUP: Final = 1.0
+SCRIPTS: Final = ("eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro")
 
 
 @dataclass(frozen=True)
@@ -63,15 +68,24 @@ class Row:
     load: Throughput
     pg_xacts: float
     redis_commands: float
+    redis_scripts: float
     cpu_ms: float
     hit_ratio: float | None
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU the process has used so far."""
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    """User + system CPU the process and its living children have used so far."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(entry.name) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return total
 
 
 async def xact_commits(dsn: str) -> int:
@@ -94,12 +108,14 @@ async def xact_commits(dsn: str) -> int:
         await conn.close()
 
 
-async def redis_commands(url: str) -> int:
-    """Commands Redis has run so far (INFO commandstats)."""
+async def redis_commands(url: str) -> tuple[int, int]:
+    """(commands, script calls) Redis has run so far (INFO commandstats): commands count those
+    run inside scripts too; each script call (EVALSHA) is one round trip of a client's."""
     client = redis.Redis.from_url(url)
     try:
         stats = await client.info("commandstats")
-        return sum(int(v["calls"]) for v in stats.values())
+        scripts = sum(int(stats.get(f"cmdstat_{name}", {}).get("calls", 0)) for name in SCRIPTS)
+        return sum(int(v["calls"]) for v in stats.values()), scripts
     finally:
         await client.aclose()
 
@@ -129,7 +145,8 @@ async def cache_counts(base_url: str) -> tuple[float, float]:
 @contextmanager
 def serving(target: Target, port: int) -> Iterator[int]:
     """The target's process on `port`; yields its pid."""
-    argv = target.argv if target.label == "service" else [*target.argv, "--port", str(port)]
+    own_port = target.label.startswith("service")  # the service reads PORT
+    argv = target.argv if own_port else [*target.argv, "--port", str(port)]
     with process(argv, target.env | {"PORT": str(port)}) as child:
         asyncio.run(wait_until_up(f"http://127.0.0.1:{port}/health/ready", child))
         yield child.pid
@@ -179,13 +196,15 @@ def measure(
         warmed = load(LoadSpec(url, "GET", warm, None, concurrency, WARMUP, 0.0))
         if bump_first:
             asyncio.run(bump(redis_url, *bump_first))
-        is_service = target.label == "service"
+        is_service = target.label.startswith("service")
         counts_before = asyncio.run(cache_counts(url)) if is_service else (0.0, 0.0)
         redis_before = asyncio.run(redis_commands(redis_url))
         cpu_before = cpu_seconds(pid)
         measured = load(LoadSpec(url, "GET", paths, None, concurrency, duration, 0.0))
         cpu = cpu_seconds(pid) - cpu_before
-        redis_used = asyncio.run(redis_commands(redis_url)) - redis_before - 1  # INFO itself
+        redis_after = asyncio.run(redis_commands(redis_url))
+        redis_used = redis_after[0] - redis_before[0] - 1  # INFO itself
+        scripts_used = redis_after[1] - redis_before[1]
         hit_ratio = None
         if is_service:
             hits, misses = asyncio.run(cache_counts(url))
@@ -199,6 +218,7 @@ def measure(
         measured,
         max(xacts, 0) / (requests + warmed.requests),
         redis_used / requests,
+        scripts_used / requests,
         cpu * 1000 / requests,
         hit_ratio,
     )
@@ -216,8 +236,9 @@ def report(rows: list[Row], round_no: int) -> None:
     """The table of one round, then the ratios."""
     print(f"\nround {round_no}")
     header = (
-        f"{'scenario':<24} {'target':<8} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7}"
-        f" {'pg xact/req':>11} {'redis cmd/req':>13} {'cpu ms/req':>10} {'hit ratio':>9}"
+        f"{'scenario':<24} {'target':<9} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7}"
+        f" {'pg xact/req':>11} {'redis rt/req':>12} {'(cmds)':>6} {'cpu ms/req':>10}"
+        f" {'hit ratio':>9}"
     )
     print(header)
     print("-" * len(header))
@@ -225,8 +246,9 @@ def report(rows: list[Row], round_no: int) -> None:
         hits = "" if r.hit_ratio is None else f"{r.hit_ratio:.3f}"
         failed = f"  ({r.load.failed} failed)" if r.load.failed else ""
         print(
-            f"{r.scenario:<24} {r.target:<8} {r.load.rps:>8.0f} {r.load.p50:>7.2f}"
-            f" {r.load.p99:>7.2f} {r.pg_xacts:>11.2f} {r.redis_commands:>13.2f}"
+            f"{r.scenario:<24} {r.target:<9} {r.load.rps:>8.0f} {r.load.p50:>7.2f}"
+            f" {r.load.p99:>7.2f} {r.pg_xacts:>11.2f} {r.redis_scripts:>12.2f}"
+            f" {r.redis_commands:>6.2f}"
             f" {r.cpu_ms:>10.3f} {hits:>9}{failed}"
         )
     by = {(r.scenario, r.target): r for r in rows}
@@ -255,27 +277,33 @@ def run(dsn: str, redis_url: str, *, duration: float, concurrency: int, rounds: 
     )
     minimal = Target("minimal", [sys.executable, "-m", "bench.minimal", "--dsn", dsn], base)
     bare = Target("bare", [sys.executable, "-m", "bench.minimal", "--bare"], base)
+    two_workers = Target("service-2w", service.argv, service.env | {"WORKERS": "2"})
+    asyncio_loop = Target("service-aio", service.argv, service.env | {"UVLOOP": "off"})
     details = [f"/v1/ghosts/{slug}" for slug in slugs]
     hot = details[:HOT_SLUGS]
+    # Uncached runs warm up on pages of their own kind that the measured run never asks for,
+    # so warm-up and measured requests cost alike (both count in transactions per request).
+    cold, cold_warm = details[HOT_SLUGS:-COLD_WARM], details[-COLD_WARM:]
     searches = search_paths()
-    startup = {t.label: startup_cost(t, dsn) for t in (service, minimal, bare)}
+    searching, search_warm = searches[:-COLD_WARM], searches[-COLD_WARM:]
+    targets = (service, minimal, bare, two_workers, asyncio_loop)
+    startup = {t.label: startup_cost(t, dsn) for t in targets}
     on = partial(measure, dsn=dsn, redis_url=redis_url, duration=duration, concurrency=concurrency)
     generator = "wrk, 2 threads" if shutil.which("wrk") else "Python (install wrk: it caps ratios)"
     for round_no in range(1, rounds + 1):
         started = time.monotonic()
-        # Uncached runs warm up on pages that the measured run does not ask for.
         rows = [
-            on(service, "detail uncached", details[HOT_SLUGS:], hot,
-                    startup_xacts=startup["service"], bump_first=("ghosts",)),
-            on(minimal, "detail", details[HOT_SLUGS:], hot,
-                    startup_xacts=startup["minimal"]),
-            on(service, "detail cached", hot, hot,
-                    startup_xacts=startup["service"]),
-            on(bare, "fixed JSON", hot, hot, startup_xacts=startup["bare"]),
-            on(service, "search uncached", searches, searches[-200:],
-                    startup_xacts=startup["service"], bump_first=("ghost-lists",)),
-            on(minimal, "search", searches, searches[-200:],
-                    startup_xacts=startup["minimal"]),
+            on(service, "detail uncached", cold, cold_warm,
+               startup_xacts=startup[service.label], bump_first=("ghosts",)),
+            on(minimal, "detail", cold, cold_warm, startup_xacts=startup[minimal.label]),
+            on(service, "detail cached", hot, hot, startup_xacts=startup[service.label]),
+            on(bare, "fixed JSON", hot, hot, startup_xacts=startup[bare.label]),
+            on(service, "search uncached", searching, search_warm,
+               startup_xacts=startup[service.label], bump_first=("ghost-lists",)),
+            on(minimal, "search", searching, search_warm, startup_xacts=startup[minimal.label]),
+            on(two_workers, "detail cached", hot, hot, startup_xacts=startup[two_workers.label]),
+            on(asyncio_loop, "detail cached", hot, hot,
+               startup_xacts=startup[asyncio_loop.label]),
         ]  # fmt: skip
         report(rows, round_no)
         print(f"  ({time.monotonic() - started:.0f}s)", file=sys.stderr)
@@ -284,6 +312,8 @@ def run(dsn: str, redis_url: str, *, duration: float, concurrency: int, rounds: 
         f" {concurrency} keep-alive connections, {duration:.0f}s per target after a"
         f" {WARMUP:.0f}s warm-up; each target a fresh single process; {len(slugs)} published"
         f" entities; {os.cpu_count()} CPUs, Python {platform.python_version()},"
-        f" aiohttp {aiohttp.__version__}, PostgreSQL {version}. PostgreSQL transactions include"
-        f" the warm-up requests in the count of requests."
+        f" aiohttp {aiohttp.__version__}, PostgreSQL {version}. service-2w: WORKERS=2;"
+        f" service-aio: UVLOOP=off (asyncio's loop). PostgreSQL transactions per request count the"
+        f" warm-up requests too. Redis round trips: a hit is one script call; a miss is the"
+        f" lookup on the request's path and the store after the answer."
     )
