@@ -289,3 +289,18 @@ def test_generate_command_reports_a_schema_that_does_not_apply(tmp_path: Path) -
     assert made.returncode == 2
     assert f"{schema}:2: the schema does not apply" in made.stderr
     assert 'type "nosuchtype" does not exist' in made.stderr
+
+
+async def test_any_query_and_file_name_gives_importable_python(
+    case_dsn: str, tmp_path: Path
+) -> None:
+    queries = tmp_path / "queries"
+    queries.mkdir()
+    (queries / "import.sql").write_text(
+        "-- name: get_author :one\nSELECT a.name FROM authors AS a WHERE a.id = @id;\n"
+    )
+    (queries / "audit-log.sql").write_text("-- name: Ping :exec\nSELECT 1;\n")
+    gen = await generate_package(case_dsn, queries, tmp_path / "pkg")
+    assert set(gen) >= {"import_", "audit_log"}
+    assert gen["import_"].get_author.__name__ == "get_author"
+    assert "GetAuthorRow" in gen["import_"].__all__

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import keyword
 import re
 import subprocess
 import sys
@@ -60,12 +61,23 @@ def _generate_sync(dsn: str, queries_dir: Path, out_dir: Path) -> dict[Path, str
     unformatted: dict[Path, str] = {}  # rendered, formatted by one ruff run at the end
     issues: list[Issue] = []
     parsed = []
+    modules: dict[str, Path] = {}
     for path in sql_files:
         raw = path.read_bytes()
         queries, file_issues = parse_file(_display(path), raw.decode())
         issues.extend(file_issues)
         parsed.append((path, hashlib.sha256(raw).hexdigest(), queries))
-        if path.stem == ENUMS_MODULE:
+        module = module_name(path.stem)
+        if modules.setdefault(module, path) != path:
+            issues.append(
+                Issue(
+                    _display(path),
+                    1,
+                    f"{path.name} and {modules[module].name} would both be {module}.py",
+                    hint="rename one of the query files",
+                )
+            )
+        if module == ENUMS_MODULE:
             issues.append(
                 Issue(
                     _display(path),
@@ -85,7 +97,7 @@ def _generate_sync(dsn: str, queries_dir: Path, out_dir: Path) -> dict[Path, str
                 if model is not None:
                     models.append(model)
                     issues.extend(_collect_aliases(model, aliases))
-            target = out_dir / f"{path.stem}.py"
+            target = out_dir / f"{module_name(path.stem)}.py"
             source = f"{queries_dir.name}/{path.name}"
             unformatted[target] = render_module(source, digest, models)
     finally:
@@ -96,6 +108,14 @@ def _generate_sync(dsn: str, queries_dir: Path, out_dir: Path) -> dict[Path, str
         raise CodegenError(sorted(issues, key=lambda i: (str(i.path), i.line)))
     out.update(format_sources(unformatted))
     return out
+
+
+def module_name(stem: str) -> str:
+    """The Python module for a query file: `audit-log.sql` -> audit_log, `2024.sql` -> q_2024."""
+    name = re.sub(r"\W", "_", stem)
+    if not name or name[0].isdigit():
+        name = f"q_{name}"
+    return f"{name}_" if keyword.iskeyword(name) else name
 
 
 def _collect_aliases(model: QueryModel, aliases: dict[str, str]) -> list[Issue]:

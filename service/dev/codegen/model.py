@@ -56,6 +56,11 @@ class QueryModel:
         return snake(self.query.name)
 
     @property
+    def params_struct(self) -> str:
+        """The struct of one parameter set (:copyfrom and the batch kinds)."""
+        return f"{camel(self.query.name)}Params"
+
+    @property
     def constant(self) -> str:
         return snake(self.query.name).upper()
 
@@ -207,7 +212,7 @@ def build(q: Query, intro: Introspector) -> tuple[QueryModel | None, list[Issue]
         readonly=an.readonly,
         params=params,
         fields=fields,
-        struct=f"{q.name}Row" if q.kind in _ROWS else None,
+        struct=f"{camel(q.name)}Row" if q.kind in _ROWS else None,
     )
     if q.kind in _BATCH and not params:
         issues.append(
@@ -290,7 +295,7 @@ def _fields(
         if i in embeds:
             count, name = embeds[i]
             inner = _columns(q, described, an, intro, range(i, i + count), set(), issues)
-            struct = f"{q.name}{camel(name)}"
+            struct = f"{camel(q.name)}{camel(name)}"
             container = any(f.type.container for f in inner)
             imports = frozenset().union(*(f.type.imports for f in inner))
             aliases = frozenset().union(*(f.type.aliases for f in inner))

@@ -129,9 +129,9 @@ def render_module(source: str, digest: str, models: list[QueryModel]) -> str:
             for f in m.copy_fields:
                 imports |= f.type.imports
             body.append(
-                _struct(f"{q.name}Params", f"One row for {q.name}.", m.copy_fields, kw_only=True)
+                _struct(m.params_struct, f"One row for {q.name}.", m.copy_fields, kw_only=True)
             )
-            exports.append(f"{q.name}Params")
+            exports.append(m.params_struct)
             cols = ", ".join(repr(f.sql_name) for f in m.copy_fields)
             body.append(f"{m.constant}_COLUMNS = ({cols},)\n")
         if q.kind in ("batchexec", "batchone", "batchmany"):
@@ -140,13 +140,13 @@ def render_module(source: str, digest: str, models: list[QueryModel]) -> str:
             batch_fields = [FieldModel(p.name, p.name, p.type) for p in m.params]
             body.append(
                 _struct(
-                    f"{q.name}Params",
+                    m.params_struct,
                     f"One set of parameters for {q.name}.",
                     batch_fields,
                     kw_only=True,
                 )
             )
-            exports.append(f"{q.name}Params")
+            exports.append(m.params_struct)
         if q.kind == "execresult" and not result_struct:
             result_struct = True
             imports.add("msgspec")
@@ -265,7 +265,7 @@ def _function(m: QueryModel) -> tuple[str, set[str]]:
         schema, table = m.copy_table
         imports |= {"from service.store.db import writer", "from service.store.db import rowcount"}
         ret = "int"
-        kwargs = [f"rows: Iterable[{q.name}Params]"]
+        kwargs = [f"rows: Iterable[{m.params_struct}]"]
         lines = [
             "    status = await writer(db).copy_records_to_table(\n",
             f"        {table!r},\n",
@@ -288,7 +288,7 @@ def _function(m: QueryModel) -> tuple[str, set[str]]:
     elif q.kind == "batchexec":
         imports |= {f"from service.store.db import {route}"}
         ret = "None"
-        kwargs = [f"params: Sequence[{q.name}Params]"]
+        kwargs = [f"params: Sequence[{m.params_struct}]"]
         lines = [
             f"    await {route}(db).executemany(\n",
             f"        {m.constant}, [msgspec.structs.astuple(p) for p in params]\n",
@@ -296,7 +296,7 @@ def _function(m: QueryModel) -> tuple[str, set[str]]:
         ]
     elif q.kind in ("batchone", "batchmany"):
         imports |= {f"from service.store.db import {route}"}
-        kwargs = [f"params: Sequence[{q.name}Params]"]
+        kwargs = [f"params: Sequence[{m.params_struct}]"]
         # one pipelined round trip (fetchmany, atomic); each row starts with its set's index
         lines = [
             "    args = [(*msgspec.structs.astuple(p), i) for i, p in enumerate(params)]\n",

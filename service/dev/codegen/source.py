@@ -35,7 +35,7 @@ _NAME_LINE = re.compile(
     r"^\s*(?:--\s*name\s*:(?P<rest>.*)|/\*\s*name\s*:(?P<block>.*?)\*/\s*)$", re.IGNORECASE
 )
 _NAME_REST = re.compile(r"^\s*(?P<name>\S+)\s+:(?P<kind>\S+)\s*(?P<extra>.*)$")
-_QUERY_NAME = re.compile(r"^[A-Z][A-Za-z0-9]*$")
+_QUERY_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _IDENT_START = re.compile(r"[A-Za-z_]")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SQLC_FUNC = re.compile(
@@ -248,7 +248,7 @@ def parse_file(path: Path, text: str) -> tuple[list[Query], list[Issue]]:
                 Issue(
                     path,
                     idx + 1,
-                    f"query name {name!r} must be CamelCase (letters and digits)",
+                    f"query name {name!r} must be letters, digits and _ (CamelCase by convention)",
                     query=name,
                 )
             )
