@@ -153,6 +153,21 @@ async def test_batchmany_groups_rows_by_set_in_one_round_trip(
         await conn.close()
 
 
+async def test_batches_that_cannot_be_wrapped_run_once_per_set_in_one_transaction(
+    cov: ModuleType, conn: Any
+) -> None:
+    assert "WITH batch AS" not in cov.RENAME_VIA_CTE  # a data-modifying WITH stays on top
+    ann, bob = await author(conn, "Ann"), await author(conn, "Bob")
+    await conn.execute("INSERT INTO hauntings (author_id, title) VALUES ($1, 'a'), ($1, 'b')", ann)
+    sets = [cov.RenameViaCteParams(name=n, id=i) for n, i in (("Bo", bob), ("X", uuid.uuid4()))]
+    renamed = await cov.rename_via_cte(conn, params=sets)
+    assert [None if r is None else r.name for r in renamed] == ["Bo", None]
+    gone = await cov.archive_via_cte(
+        conn, params=[cov.ArchiveViaCteParams(author_id=x) for x in (bob, ann)]
+    )
+    assert [[r.title for r in rows] for rows in gone] == [[], ["a", "b"]]
+
+
 # -- macros and parameters -------------------------------------------------------------------
 
 

@@ -49,7 +49,9 @@ class QueryModel:
     struct_alias_of: str | None = None
     copy_table: tuple[str | None, str] | None = None
     copy_fields: list[FieldModel] | None = None
-    batch_sql: str | None = None  # :batchone / :batchmany: rows tagged with their set's index
+    # :batchone / :batchmany: the statement wrapped so rows carry their set's index (None: it
+    # cannot be wrapped, and runs once per set inside one transaction)
+    batch_sql: str | None = None
 
     @property
     def function(self) -> str:
@@ -226,18 +228,10 @@ def build(q: Query, intro: Introspector) -> tuple[QueryModel | None, list[Issue]
         )
     if q.kind in ("batchone", "batchmany") and not issues:
         model.batch_sql = batch_sql(model.sql, len(params) + 1)
-        tagged = intro.describe(model.batch_sql)
-        if isinstance(tagged, PgError):
-            issues.append(
-                Issue(
-                    q.path,
-                    q.line,
-                    f":{q.kind} wraps the statement in a WITH query, and PostgreSQL refuses"
-                    f" it: {tagged.message}",
-                    q.name,
-                    hint="a data-modifying WITH must stay at the top level: use a loop of :one",
-                )
-            )
+        if isinstance(intro.describe(model.batch_sql), PgError):
+            # e.g. a data-modifying WITH, which must stay at the top level: the statement then
+            # runs once per set, on one connection inside one transaction
+            model.batch_sql = None
     if q.kind == "copyfrom":
         if an.copy is None:
             issues.append(

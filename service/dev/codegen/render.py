@@ -294,6 +294,26 @@ def _function(m: QueryModel) -> tuple[str, set[str]]:
             f"        {m.constant}, [msgspec.structs.astuple(p) for p in params]\n",
             "    )\n",
         ]
+    elif q.kind in ("batchone", "batchmany") and m.batch_sql is None:
+        imports |= {"from service.store.db import transaction"}
+        kwargs = [f"params: Sequence[{m.params_struct}]"]
+        one = q.kind == "batchone"
+        ret = f"list[{m.struct} | None]" if one else f"list[list[{m.struct}]]"
+        fetch, got = ("fetchrow", "row") if one else ("fetch", "rows")
+        make = (
+            f"None if row is None else {_make(m, 'row')}"
+            if one
+            else f"[{_make(m, 'row')} for row in rows]"
+        )
+        # a statement PostgreSQL cannot wrap: once per set, one connection, one transaction
+        lines = [
+            f"    found: {ret} = []\n",
+            "    async with transaction(db) as conn:\n",
+            "        for p in params:\n",
+            f"            {got} = await conn.{fetch}({m.constant}, *msgspec.structs.astuple(p))\n",
+            f"            found.append({make})\n",
+            "    return found\n",
+        ]
     elif q.kind in ("batchone", "batchmany"):
         imports |= {f"from service.store.db import {route}"}
         kwargs = [f"params: Sequence[{m.params_struct}]"]

@@ -55,3 +55,12 @@ RETURNING WITH (OLD AS o, NEW AS n) o.name AS before, n.*;
 
 -- name: DeleteReturningOld :one
 DELETE FROM authors WHERE id = @id RETURNING old.name AS gone, new.name AS nothing;
+
+-- name: RenameViaCte :batchone
+-- A data-modifying WITH cannot be wrapped: once per set, inside one transaction.
+WITH renamed AS (UPDATE authors SET name = @name WHERE id = @id RETURNING id, name)
+SELECT renamed.id, renamed.name FROM renamed;
+
+-- name: ArchiveViaCte :batchmany
+WITH gone AS (DELETE FROM hauntings WHERE author_id = @author_id RETURNING id, title)
+SELECT gone.id, gone.title FROM gone ORDER BY gone.id;
