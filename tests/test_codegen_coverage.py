@@ -17,6 +17,7 @@ from types import ModuleType
 from typing import Any, Literal
 
 import asyncpg
+import msgspec
 import pytest
 from test_codegen import CASES, ROOT, SCHEMA, generate_package, issues_for, scratch_database
 
@@ -319,3 +320,12 @@ async def test_any_query_and_file_name_gives_importable_python(
     assert set(gen) >= {"import_", "audit_log"}
     assert gen["import_"].get_author.__name__ == "get_author"
     assert "GetAuthorRow" in gen["import_"].__all__
+
+
+async def test_column_names_that_are_not_identifiers(cov: ModuleType, conn: Any) -> None:
+    assert typing.get_type_hints(cov.SpacedNamesRow) == {
+        "full_name": str,
+        "author_kind": Literal["human", "ghost"],
+    }
+    row = await cov.spaced_names(conn, id=await author(conn, "Ann"))
+    assert msgspec.to_builtins(row) == {"Full Name": "Ann", "author-kind": "human"}

@@ -64,3 +64,7 @@ SELECT renamed.id, renamed.name FROM renamed;
 -- name: ArchiveViaCte :batchmany
 WITH gone AS (DELETE FROM hauntings WHERE author_id = @author_id RETURNING id, title)
 SELECT gone.id, gone.title FROM gone ORDER BY gone.id;
+
+-- name: SpacedNames :one
+-- Column names that are not Python identifiers: the field is spelled in Python, JSON keeps them.
+SELECT a.name AS "Full Name", a.kind AS "author-kind" FROM authors AS a WHERE a.id = @id;
