@@ -145,6 +145,7 @@ CACHED_ROUTES = [
     "/v1/stories?ghost=grey-lady&sort=title",
     "/v1/stories/night-walk/comments",
     "/v1/flags",
+    "/v1/search?q=lady",
 ]
 
 
@@ -327,6 +328,8 @@ SCENARIOS: list[tuple[str, str, Write, Check]] = [
     ("list, ghost deleted", "/v1/ghosts", delete_grey_lady, lambda s, b: len(b["items"]) == 2),
     ("search, ghost renamed", "/v1/ghosts?q=countess", rename_grey_lady,
      lambda s, b: names(b) == ["Grey Countess"]),
+    ("cross-content search, ghost renamed", "/v1/search?q=countess&kind=ghost", rename_grey_lady,
+     lambda s, b: names(b, field="title") == ["Grey Countess"]),
     ("suggest, ghost renamed", "/v1/ghosts/suggest?prefix=grey", rename_grey_lady,
      lambda s, b: names(b) == ["Grey Countess"]),
     ("suggest, ghost created", "/v1/ghosts/suggest?prefix=grey", new_ghost,

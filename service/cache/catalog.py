@@ -15,6 +15,7 @@ answered `private, no-store` from PostgreSQL (service/web/cached.py serves the H
 | GET /v1/stories/{slug}/comments              | comments-NNN (page)        | TTL_MEDIUM |
 | GET /v1/flags                                | flags                      | TTL_SHORT  |
 | GET /v1/trending                             | trending (parameters)      | TTL_SHORT  |
+| GET /v1/search                               | search (query digest)      | TTL_MEDIUM |
 | the session of a token (service/web/auth.py) | sessions (token hash)      | 60 s       |
 
 `-NNN` is one of SHARDS namespaces chosen by slug (`shard()`): the pages of a paged list
@@ -53,7 +54,7 @@ the shared Redis); edited by DBAs in SQL, which nothing here sees, GET /v1/flags
 TTL_SHORT behind the table. The same holds for any row changed in SQL rather than through the
 API: it shows once the pages that show it expire (the TTLs above), or at once after their
 namespace is bumped (`INCR gp:v1:gen:<namespace>` in redis-cli; every entry of it goes).
-/v1/search is not cached yet; content writes already bump `search` for when it is.
+/v1/search is cached like the lists: content writes bump `search` with them.
 """
 
 from __future__ import annotations
@@ -137,6 +138,11 @@ class Keys:
     def ghost_list(query: str) -> CacheKey:
         """A page of the public entity list; `query` is the canonical form of its parameters."""
         return CacheKey.of(GHOST_LISTS, "list", query)
+
+    @staticmethod
+    def search(query: str) -> CacheKey:
+        """A page of cross-content search results; `query` is its parameters' canonical form."""
+        return CacheKey.of(SEARCH, "page", query)
 
     @staticmethod
     def ghost_suggestions(prefix: str, limit: int) -> CacheKey:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import Annotated, Final, Literal
 
 import msgspec
 from aiohttp import web
 
-from service.store.db import DATABASE, Executor
+from service.cache.catalog import TTL_MEDIUM, Keys
+from service.store.db import DATABASE, Executor, one_connection
 from service.store.queries import search as search_queries
-from service.web.api import Routes, read_query, respond
+from service.web.api import Routes, read_query
+from service.web.cached import digest, public
 from service.web.content import TagList, field_problem, tag_list
 from service.web.paging import ListQuery, Page, Position, keyset_page, position
 
@@ -135,6 +138,11 @@ def _facets(rows: list[search_queries.SearchFacetsRow]) -> SearchFacets:
 
 async def search(db: Executor, query: SearchQuery) -> SearchResults:
     """Run a search: the page, the facets, and spelling suggestions when nothing matched."""
+    async with one_connection(db) as conn:
+        return await _search(conn, query)
+
+
+async def _search(db: Executor, query: SearchQuery) -> SearchResults:
     after = position(query.cursor, SearchPosition)
     tags = tag_list(query.tags)
     rows = await search_queries.search_content(
@@ -177,6 +185,7 @@ async def search_content(request: web.Request) -> web.Response:
     query = read_query(request, SearchQuery)
     if query.entity_type is not None and query.kind == "story":
         raise field_problem("type", "stories have no entity type; use kind=ghost or all")
-    results = await search(request.app[DATABASE], query)
-    # Drafts never appear here, so everyone gets the same answer and it may carry an ETag.
-    return respond(request, results, etag=True)
+    # Drafts never appear here, so everyone gets the same answer: cached, with an ETag.
+    db = request.app[DATABASE]
+    load = partial(search, db.primary, query)
+    return await public(request, Keys.search(digest(query)), ttl=TTL_MEDIUM, load=load)

@@ -30,6 +30,7 @@ __all__ = [
     "create_pool",
     "cursor_connection",
     "json_enc_hook",
+    "one_connection",
     "reader",
     "rowcount",
     "transaction",
@@ -277,6 +278,18 @@ async def transaction(
         else:
             async with target.transaction(readonly=readonly, isolation=isolation):
                 yield target
+
+
+@asynccontextmanager
+async def one_connection(db: Executor, *, readonly: bool = True) -> AsyncIterator[Queryable]:
+    """One connection for a request's several queries (the replica's for reads): one pool
+    acquire instead of one per query. A connection is used as it is."""
+    target = reader(db) if readonly else writer(db)
+    if isinstance(target, asyncpg.Pool):
+        async with target.acquire() as conn:
+            yield conn
+    else:
+        yield target
 
 
 @asynccontextmanager
