@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -210,3 +213,91 @@ def test_operation_conforms_to_its_openapi_description(
         if mode != "negative":
             raise
         pytest.skip(f"{op.label}: nothing in its input can be made invalid")
+
+
+# The full run: schemathesis's own command line, every check on, all of its phases but the
+# stateful one (the document declares no links), bounded by examples per operation and a time
+# budget. SCHEMATHESIS_FULL_EXAMPLES=25 SCHEMATHESIS_FULL_SECONDS=600 runs the deeper search;
+# SCHEMATHESIS_ARGS adds `st run` options (e.g. --include-path-regex), SCHEMATHESIS_OUTPUT=file
+# keeps its report.
+FULL_EXAMPLES = int(os.environ.get("SCHEMATHESIS_FULL_EXAMPLES", "5"))
+FULL_SECONDS = int(os.environ.get("SCHEMATHESIS_FULL_SECONDS", "30"))
+# Operations that can end a session: logout ends its own, and the others end the session or
+# account whose id they are given, which schemathesis learns from earlier responses (the run's
+# own session in GET /v1/me/sessions, its user in GET /v1/admin/users). They run with a
+# reader's token of their own to lose, so the run's session (an admin's) lasts to the end;
+# the admin ones then answer 403, and their logic is exercised by the per-operation test above.
+SESSION_ENDERS = (
+    "POST /v1/auth/logout",
+    "DELETE /v1/me/sessions/{id}",
+    "PATCH /v1/admin/users/{id}",
+    "POST /v1/admin/users/{id}/deactivate",
+)
+
+
+def test_full_run_with_every_check_finds_no_failure(served: Served, tmp_path: Path) -> None:
+    """`st run -c all`: no 5xx, statuses, content types, headers and bodies as documented,
+    valid data accepted, invalid data rejected, 405 with an `Allow` that matches the
+    document, and auth that is not ignored."""
+    main = served.app.run(mint_session(served.dsn))
+    losable = served.app.run(mint_session(served.dsn, role="reader", tier="free"))
+    config = tmp_path / "schemathesis.toml"
+    lines = [
+        f"seed = {SEED}",
+        f'headers = {{ Authorization = "Bearer {main}" }}',
+        *(
+            f'[[operations]]\ninclude-operation-id = "{op.spec["operationId"]}"\n'
+            f'headers = {{ Authorization = "Bearer {losable}" }}'
+            for op in OPERATIONS
+            if op.label in SESSION_ENDERS
+        ),
+    ]
+    config.write_text("\n".join(lines) + "\n")
+    command = [
+        str(Path(sys.executable).parent / "st"),
+        "--config-file",
+        str(config),
+        "run",
+        served.app.url + "/openapi.json",
+        "--checks",
+        "all",
+        "--phases",
+        "examples,coverage,fuzzing",
+        "--max-examples",
+        str(FULL_EXAMPLES),
+        "--max-time",
+        str(FULL_SECONDS),
+        "--generation-deterministic",
+        "--no-shrink",
+        "--workers",
+        "2",
+        "--request-timeout",
+        "10",
+        "--no-color",
+        *os.environ.get("SCHEMATHESIS_ARGS", "").split(),
+    ]
+    env = {
+        **os.environ,
+        "SCHEMATHESIS_HOOKS": "schemathesis_hooks",
+        "PYTHONPATH": str(Path(__file__).parent),
+    }
+    result = subprocess.run(
+        command, capture_output=True, text=True, timeout=FULL_SECONDS + 120, cwd=tmp_path, env=env
+    )
+    if output := os.environ.get("SCHEMATHESIS_OUTPUT"):
+        Path(output).write_text(result.stdout + result.stderr)
+    me = served.app.run(_signed_in_as(served.app.url, main))
+    assert me.get("role") == "admin", f"the run lost its session or its role: {me}"
+    assert result.returncode == 0, result.stdout[-20_000:] + result.stderr[-5_000:]
+
+
+async def _signed_in_as(url: str, token: str) -> dict[str, Any]:
+    """GET /v1/me with `token`: the account, or the problem."""
+    import aiohttp
+
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(url + "/v1/me", headers=bearer(token)) as resp,
+    ):
+        body: dict[str, Any] = await resp.json(content_type=None)
+        return body

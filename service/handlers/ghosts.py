@@ -34,6 +34,7 @@ from service.web.audit import audited, changed_fields
 from service.web.auth import EDITOR_ROLES, require_role
 from service.web.cached import digest, public
 from service.web.content import (
+    NO_NUL,
     SLUG_SEGMENT,
     SearchText,
     Slug,
@@ -209,7 +210,7 @@ class GhostListQuery(ListQuery, frozen=True, forbid_unknown_fields=True):
 class SuggestQuery(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """What the user has typed so far."""
 
-    prefix: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    prefix: Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=NO_NUL)]
     limit: Annotated[int, msgspec.Meta(ge=1, le=MAX_SUGGESTIONS)] = 10
 
 

@@ -49,11 +49,14 @@ TagList = Annotated[
         examples=["haunted-house,victorian"],
     ),
 ]
+# Text PostgreSQL can store: anything but NUL.
+NO_NUL = r"^[^\x00]*$"
 SearchText = Annotated[
     str,
     msgspec.Meta(
         min_length=1,
         max_length=200,
+        pattern=NO_NUL,
         description='web search syntax: words, "quoted phrases", OR, -excluded',
     ),
 ]

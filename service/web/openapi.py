@@ -86,6 +86,7 @@ TAGS = {
     "recommendations": "Personal recommendations, and feedback on them.",
     "trending": "What is being read and liked now.",
     "flags": "Feature flags the clients read.",
+    "media": "Images of entities and stories: upload (editors), download, delete.",
     "admin": "Administration: users, feature flags and the audit log (admins only).",
     "operations": "Health probes, metrics, this document and its docs page.",
 }
@@ -98,7 +99,6 @@ CURSOR_SCHEMA = {
     "maxLength": 2048,
     "pattern": "^[A-Za-z0-9_-]+$",
     "description": "the previous page's `next_cursor`; opaque, for this list and sort only",
-    "examples": [examples.CURSOR],
 }
 # msgspec names a generic instance `Page_GhostSummary_`; clients get `GhostSummaryPage`.
 GENERIC_NAME = re.compile(r"^(\w+?)_(\w+)_$")
