@@ -279,6 +279,9 @@ def run(dsn: str, redis_url: str, *, duration: float, concurrency: int, rounds: 
     bare = Target("bare", [sys.executable, "-m", "bench.minimal", "--bare"], base)
     two_workers = Target("service-2w", service.argv, service.env | {"WORKERS": "2"})
     asyncio_loop = Target("service-aio", service.argv, service.env | {"UVLOOP": "off"})
+    logging = Target(
+        "service-log", service.argv, service.env | {"ACCESS_LOG": "on", "LOG_LEVEL": "INFO"}
+    )
     details = [f"/v1/ghosts/{slug}" for slug in slugs]
     hot = details[:HOT_SLUGS]
     # Uncached runs warm up on pages of their own kind that the measured run never asks for,
@@ -286,7 +289,7 @@ def run(dsn: str, redis_url: str, *, duration: float, concurrency: int, rounds: 
     cold, cold_warm = details[HOT_SLUGS:-COLD_WARM], details[-COLD_WARM:]
     searches = search_paths()
     searching, search_warm = searches[:-COLD_WARM], searches[-COLD_WARM:]
-    targets = (service, minimal, bare, two_workers, asyncio_loop)
+    targets = (service, minimal, bare, two_workers, asyncio_loop, logging)
     startup = {t.label: startup_cost(t, dsn) for t in targets}
     on = partial(measure, dsn=dsn, redis_url=redis_url, duration=duration, concurrency=concurrency)
     generator = "wrk, 2 threads" if shutil.which("wrk") else "Python (install wrk: it caps ratios)"
@@ -304,6 +307,7 @@ def run(dsn: str, redis_url: str, *, duration: float, concurrency: int, rounds: 
             on(two_workers, "detail cached", hot, hot, startup_xacts=startup[two_workers.label]),
             on(asyncio_loop, "detail cached", hot, hot,
                startup_xacts=startup[asyncio_loop.label]),
+            on(logging, "detail cached", hot, hot, startup_xacts=startup[logging.label]),
         ]  # fmt: skip
         report(rows, round_no)
         print(f"  ({time.monotonic() - started:.0f}s)", file=sys.stderr)
@@ -313,7 +317,8 @@ def run(dsn: str, redis_url: str, *, duration: float, concurrency: int, rounds: 
         f" {WARMUP:.0f}s warm-up; each target a fresh single process; {len(slugs)} published"
         f" entities; {os.cpu_count()} CPUs, Python {platform.python_version()},"
         f" aiohttp {aiohttp.__version__}, PostgreSQL {version}. service-2w: WORKERS=2;"
-        f" service-aio: UVLOOP=off (asyncio's loop). PostgreSQL transactions per request count the"
+        f" service-aio: UVLOOP=off (asyncio's loop); service-log: ACCESS_LOG=on, to a file."
+        f" PostgreSQL transactions per request count the"
         f" warm-up requests too. Redis round trips: a hit is one script call; a miss is the"
         f" lookup on the request's path and the store after the answer."
     )
