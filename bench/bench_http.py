@@ -264,6 +264,14 @@ def report(rows: list[Row], round_no: int) -> None:
     ratio("cached detail / bare", ("detail cached", "service"), ("fixed JSON", "bare"), 0.5)
     ratio("uncached search / minimal", ("search uncached", "service"),
           ("search", "minimal"), 0.8)  # fmt: skip
+    for label, variant in (
+        ("cached detail, WORKERS=2 / 1", "service-2w"),
+        ("cached detail, asyncio loop / uvloop", "service-aio"),
+        ("cached detail, ACCESS_LOG on / off", "service-log"),
+    ):
+        a, b = by.get(("detail cached", variant)), by.get(("detail cached", "service"))
+        if a is not None and b is not None and b.load.rps:
+            print(f"  {label:<44} {a.load.rps / b.load.rps:>6.2f}x")
 
 
 def run(dsn: str, redis_url: str, *, duration: float, concurrency: int, rounds: int = 2) -> None:
