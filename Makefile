@@ -98,7 +98,7 @@ test: lint check ## the full suite: lint, generated code current, migrations, py
 test-fast: $(STAMP) ## pytest only
 	$(BIN)/pytest -n $(PYTEST_WORKERS) $(ARGS)
 
-bench: $(STAMP) ## benchmarks: generated queries vs asyncpg and aiosql, HTTP vs bare aiohttp
+bench: $(STAMP) ## benchmarks (ARGS=http, queries, jobs, cache, search): the hot path vs a minimal and a bare server, generated queries vs asyncpg and aiosql
 	$(PY) -m bench $(ARGS)
 
 settings: $(STAMP) ## every setting: the value in effect and where it came from
