@@ -503,7 +503,7 @@ CREATE TABLE public.media (
     id uuid DEFAULT gen_random_uuid() NOT NULL,
     ghost_entity_id uuid,
     story_id uuid,
-    url text NOT NULL,
+    url text,
     mime_type text NOT NULL,
     size_bytes bigint NOT NULL,
     width integer,
@@ -512,12 +512,15 @@ CREATE TABLE public.media (
     "position" smallint DEFAULT 0 NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    sha256 bytea,
     CONSTRAINT media_alt_text_check CHECK ((char_length(alt_text) <= 500)),
     CONSTRAINT media_height_check CHECK ((height > 0)),
     CONSTRAINT media_mime_type_check CHECK ((mime_type ~ '^(image|video|audio)/[a-z0-9.+-]+$'::text)),
     CONSTRAINT media_one_target_check CHECK ((num_nonnulls(ghost_entity_id, story_id) = 1)),
     CONSTRAINT media_position_check CHECK (("position" >= 0)),
+    CONSTRAINT media_sha256_check CHECK ((octet_length(sha256) = 32)),
     CONSTRAINT media_size_bytes_check CHECK ((size_bytes >= 0)),
+    CONSTRAINT media_source_check CHECK ((num_nonnulls(url, sha256) = 1)),
     CONSTRAINT media_url_check CHECK (((char_length(url) <= 2048) AND (url ~ '^https?://'::text))),
     CONSTRAINT media_width_check CHECK ((width > 0))
 );
@@ -1889,4 +1892,6 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261122035010'),
     ('20261130010000'),
     ('20261130010100'),
-    ('20261130010200');
+    ('20261130010200'),
+    ('20261130010300'),
+    ('20261130010400');

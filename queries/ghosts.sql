@@ -179,7 +179,8 @@ WHERE g.slug = @slug AND (g.status = 'published' OR @include_drafts::boolean);
 
 -- name: GetGhostPage :one
 -- An entity page in one round trip: GetGhostDetail's row, and the first max_rows rows of
--- ListRelatedGhosts and ListGhostStories (same columns, order and draft rule) as JSON arrays.
+-- ListRelatedGhosts and ListGhostStories (same columns, order and draft rule) and every
+-- media item (by position) as JSON arrays.
 SELECT
     g.id,
     g.slug,
@@ -204,7 +205,8 @@ SELECT
     coalesce(cs.bookmark_count, 0) AS bookmark_count,
     coalesce(cs.comment_count, 0) AS comment_count,
     coalesce(related.items, '[]'::json) AS "related!",
-    coalesce(linked.items, '[]'::json) AS "stories!"
+    coalesce(linked.items, '[]'::json) AS "stories!",
+    coalesce(gallery.items, '[]'::json) AS "media!"
 FROM ghost_entities AS g
 LEFT JOIN content_statistics AS cs ON g.id = cs.ghost_entity_id
 -- The first rows of each list need ORDER BY and LIMIT per entity: a LATERAL subquery.
@@ -256,6 +258,22 @@ CROSS JOIN
             LIMIT @max_rows
         ) AS t
     ) AS linked
+CROSS JOIN
+    LATERAL (  -- noqa: ST05
+        SELECT json_agg(md ORDER BY md.position ASC, md.id ASC) AS items
+        FROM (
+            SELECT
+                m.id,
+                m.mime_type,
+                m.width,
+                m.height,
+                m.alt_text,
+                m.position,
+                coalesce(m.url, '/v1/media/' || m.id) AS url
+            FROM media AS m
+            WHERE m.ghost_entity_id = g.id
+        ) AS md
+    ) AS gallery
 WHERE g.slug = @slug AND (g.status = 'published' OR @include_drafts::boolean);
 
 -- name: ListRelatedGhosts :many

@@ -153,7 +153,7 @@ LIMIT @max_rows;
 
 -- name: GetStoryDetail :one
 -- One story by slug, body included, with its counters (zeros before it has a statistics
--- row); drafts only with include_drafts.
+-- row) and its media (by position) as a JSON array; drafts only with include_drafts.
 SELECT
     s.id,
     s.slug,
@@ -172,9 +172,26 @@ SELECT
     coalesce(cs.share_count, 0) AS share_count,
     coalesce(cs.read_count, 0) AS read_count,
     coalesce(cs.bookmark_count, 0) AS bookmark_count,
-    coalesce(cs.comment_count, 0) AS comment_count
+    coalesce(cs.comment_count, 0) AS comment_count,
+    coalesce(gallery.items, '[]'::json) AS "media!"
 FROM stories AS s
 LEFT JOIN content_statistics AS cs ON s.id = cs.story_id
+CROSS JOIN
+    LATERAL (  -- noqa: ST05
+        SELECT json_agg(md ORDER BY md.position ASC, md.id ASC) AS items
+        FROM (
+            SELECT
+                m.id,
+                m.mime_type,
+                m.width,
+                m.height,
+                m.alt_text,
+                m.position,
+                coalesce(m.url, '/v1/media/' || m.id) AS url
+            FROM media AS m
+            WHERE m.story_id = s.id
+        ) AS md
+    ) AS gallery
 WHERE s.slug = @slug AND (s.status = 'published' OR @include_drafts::boolean);
 
 -- name: ListStoryGhosts :many

@@ -138,6 +138,9 @@ class Settings:
     job_stop_timeout: float = setting(
         30.0, "seconds a stopping job worker lets its current job finish before releasing it"
     )
+    media_max_bytes: int = setting(
+        5 * 1024 * 1024, "largest media upload accepted, in bytes (larger ones are a 413)"
+    )
     retention_interval: float = setting(
         3600.0, "seconds between two runs of each retention job (once across all job workers)"
     )
@@ -220,6 +223,11 @@ class Settings:
     def data_path(self) -> Path:
         """The data directory as an absolute path."""
         return ROOT / self.data_dir
+
+    @property
+    def media_path(self) -> Path:
+        """Where uploaded media files are stored (by content): DATA_DIR/media."""
+        return self.data_path / "media"
 
 
 class SettingError(ValueError):
@@ -327,6 +335,7 @@ _CHECKS: dict[str, Check] = {
     "cache_max_pending": _at_least(1),
     "session_idle_timeout": _at_least(1, "a number of seconds >= 1"),
     "session_max_age": _at_least(1, "a number of seconds >= 1"),
+    "media_max_bytes": _at_least(1, "a number of bytes >= 1"),
     "retention_sessions_days": _at_least(1, "a number of days >= 1"),
     "retention_jobs_days": _at_least(1, "a number of days >= 1"),
     "retention_audit_days": _at_least(1, "a number of days >= 1"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import os
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -19,6 +20,7 @@ RETENTION_KINDS = {
     schedules.PURGE_JOBS,
     schedules.PURGE_AUDIT,
     schedules.PURGE_DELTAS,
+    schedules.PURGE_MEDIA,
 }
 
 
@@ -83,9 +85,10 @@ async def _seed(pool: asyncpg.Pool) -> None:
         )
 
 
-async def _run_workers(dsn: str, count: int) -> None:
+async def _run_workers(dsn: str, count: int, data_dir: Path) -> None:
     """Run `count` workers at once until every job is finished, then stop them."""
-    settings = Settings(database_url=dsn, job_poll_interval=0.05)
+    # A media directory of the test's own: the sweep deletes files no row refers to.
+    settings = Settings(database_url=dsn, job_poll_interval=0.05, data_dir=str(data_dir))
     workers = [jobs.Worker.from_settings(settings) for _ in range(count)]
     tasks = [asyncio.create_task(worker.run()) for worker in workers]
     watcher = await asyncpg.connect(dsn)
@@ -112,11 +115,11 @@ async def _run_workers(dsn: str, count: int) -> None:
 
 
 async def test_each_periodic_job_runs_once_under_two_concurrent_workers(
-    migrated_dsn: str, pool: asyncpg.Pool
+    migrated_dsn: str, pool: asyncpg.Pool, tmp_path: Path
 ) -> None:
     jobs.load_handlers()
     await _seed(pool)
-    await _run_workers(migrated_dsn, 2)
+    await _run_workers(migrated_dsn, 2, tmp_path)
 
     ran = await pool.fetch(
         "SELECT kind, count(*) AS runs, bool_and(status = 'succeeded') AS ok FROM jobs"
@@ -142,10 +145,10 @@ async def test_each_periodic_job_runs_once_under_two_concurrent_workers(
 
 
 async def test_a_due_schedule_is_queued_once_by_concurrent_sweeps(
-    migrated_dsn: str, pool: asyncpg.Pool
+    migrated_dsn: str, pool: asyncpg.Pool, tmp_path: Path
 ) -> None:
     """Many sweeps at the same moment, each on its own connection: one job per due run."""
-    settings = Settings(database_url=migrated_dsn)
+    settings = Settings(database_url=migrated_dsn, data_dir=str(tmp_path))
     await schedules.declare(pool, schedules.retention_schedules(settings))
     kinds = sorted(RETENTION_KINDS)
     connections = [await asyncpg.connect(migrated_dsn) for _ in range(min(8, os.cpu_count() or 8))]
@@ -157,7 +160,7 @@ async def test_a_due_schedule_is_queued_once_by_concurrent_sweeps(
     assert sum(counts) == len(kinds)
     assert await schedules.enqueue_due(pool, kinds) == 0  # none due until an interval passes
     # A changed interval is taken at the next start; a shorter one brings the next run forward.
-    shorter = Settings(database_url=migrated_dsn, retention_interval=1.0)
+    shorter = Settings(database_url=migrated_dsn, data_dir=str(tmp_path), retention_interval=1.0)
     await schedules.declare(pool, schedules.retention_schedules(shorter))
     every = await pool.fetch("SELECT DISTINCT run_every FROM job_schedules")
     assert [row["run_every"] for row in every] == [datetime.timedelta(seconds=1)]

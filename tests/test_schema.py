@@ -808,6 +808,10 @@ CASES: Final[list[Case]] = [
     check("audit_events: action without a dot", "audit_events_action_check", action="'created'"),
     check("audit_events: unknown target", "audit_events_target_type_check", target_type="'x'"),
     check("audit_events: details not an object", "audit_events_details_check", details="'1'"),
+    # media stored by content
+    check("media: short digest", "media_sha256_check", url=None, sha256="'\\x00'::bytea"),
+    check("media: url and digest", "media_source_check", sha256="sha256('x')"),
+    check("media: neither url nor digest", "media_source_check", url=None),
     # job_schedules
     check("job_schedules: name with capitals", "job_schedules_name_check", name="'Purge'"),
     check("job_schedules: kind with capitals", "job_schedules_kind_check", kind="'Purge'"),

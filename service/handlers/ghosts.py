@@ -18,6 +18,7 @@ from service.cache.catalog import (
     ghost_neighbours,
     ghost_written,
 )
+from service.handlers.media import MediaItem, media_files_of, remove_files_later
 from service.store.db import DATABASE, Executor, transaction
 from service.store.queries import ghosts as ghost_queries
 from service.store.queries import stories as story_queries
@@ -170,7 +171,8 @@ class GhostCounts(msgspec.Struct, frozen=True):
 
 
 class GhostDetail(msgspec.Struct, frozen=True):
-    """One entity with its counters and the first pages of its related entities and stories."""
+    """One entity with its counters, the first pages of its related entities and stories, and
+    its media (by position)."""
 
     id: uuid.UUID
     slug: str
@@ -191,6 +193,7 @@ class GhostDetail(msgspec.Struct, frozen=True):
     counts: GhostCounts
     related: Page[RelatedGhost]
     stories: Page[GhostStory]
+    media: list[MediaItem]
 
 
 # ---- requests ----------------------------------------------------------------------------------
@@ -590,7 +593,9 @@ async def delete_ghost(request: web.Request) -> web.Response:
         if current is None:
             raise not_found("ghost")
         before = await ghost_neighbours(conn, current.id)
+        files = await media_files_of(conn, ghost_id=current.id)
         await ghost_queries.delete_ghost_by_slug(conn, slug=slug)
+        await remove_files_later(request, conn, files)
         await audited(request, conn, "ghost.deleted", "ghost", current.id, user, {"slug": slug})
     await ghost_written(request.app, current.id, [slug], before)
     return no_content()

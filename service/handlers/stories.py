@@ -18,6 +18,7 @@ from service.cache.catalog import (
     story_neighbours,
     story_written,
 )
+from service.handlers.media import MediaItem, media_files_of, remove_files_later
 from service.store.db import DATABASE, Connection, Executor, transaction
 from service.store.queries import ghosts as ghost_queries
 from service.store.queries import stories as story_queries
@@ -122,7 +123,8 @@ class StoryCounts(msgspec.Struct, frozen=True):
 
 
 class StoryDetail(msgspec.Struct, frozen=True):
-    """One story, body included, with its counters and linked entities in display order."""
+    """One story, body included, with its counters, linked entities in display order and its
+    media (by position)."""
 
     id: uuid.UUID
     slug: str
@@ -138,6 +140,7 @@ class StoryDetail(msgspec.Struct, frozen=True):
     updated_at: datetime.datetime
     counts: StoryCounts
     ghosts: list[StoryGhost]
+    media: list[MediaItem]
 
 
 # ---- requests ----------------------------------------------------------------------------------
@@ -438,7 +441,9 @@ async def delete_story(request: web.Request) -> web.Response:
         if current is None:
             raise not_found("story")
         before = await story_neighbours(conn, current.id)
+        files = await media_files_of(conn, story_id=current.id)
         await story_queries.delete_story_by_slug(conn, slug=slug)
+        await remove_files_later(request, conn, files)
         await audited(request, conn, "story.deleted", "story", current.id, user, {"slug": slug})
     await story_written(request.app, current.id, [slug], before)
     return no_content()

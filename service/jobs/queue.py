@@ -75,6 +75,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "service.domain.statistics",
     "service.domain.recommendations",
     "service.domain.retention",
+    "service.domain.media",
 )
 
 # last_error keeps the end of the traceback, where the exception message is.

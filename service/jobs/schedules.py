@@ -28,6 +28,8 @@ PURGE_SESSIONS = "retention.sessions"
 PURGE_JOBS = "retention.jobs"
 PURGE_AUDIT = "retention.audit"
 PURGE_DELTAS = "retention.statistics_deltas"
+# Orphaned media files (handler: service/domain/media.py).
+PURGE_MEDIA = "retention.media"
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,9 @@ def retention_schedules(settings: Settings) -> list[Schedule]:
         Schedule(PURGE_JOBS, PURGE_JOBS, every, {"days": settings.retention_jobs_days}),
         Schedule(PURGE_AUDIT, PURGE_AUDIT, every, {"days": settings.retention_audit_days}),
         Schedule(PURGE_DELTAS, PURGE_DELTAS, every, {"minutes": settings.retention_deltas_minutes}),
+        # The directory of the local media store (a store on shared storage or S3 would be
+        # named here instead).
+        Schedule(PURGE_MEDIA, PURGE_MEDIA, every, {"root": str(settings.media_path)}),
     ]
 
 
