@@ -159,7 +159,17 @@ class Analysis:
     star_edits: list[tuple[int, int, str]]
     copy: CopyTarget | None
     copy_problem: str | None
-    target_sql: list[str] | None = None  # each result column's expression, for messages
+    targets: list[Any] | None = None  # the result targets (ResTarget), for messages
+
+    def target_sql(self, i: int) -> str | None:
+        """Result column `i`'s expression as SQL, when known (deparsed only for messages)."""
+        if self.targets is None or i >= len(self.targets):
+            return None
+        try:
+            return str(RawStream()(self.targets[i].val))
+        except Exception:  # a message nicety only
+            return None
+
     star_spans: dict[int, tuple[int, int]] = field(default_factory=dict)
 
 
@@ -903,10 +913,6 @@ def analyze(
                     readonly = False
     copy, problem = _copy_target(stmt, catalog, resolve)
     targets = _targets(stmt)
-    try:
-        target_sql = None if targets is None else [RawStream()(t.val) for t in targets]
-    except Exception:  # a message nicety only
-        target_sql = None
     return Analysis(
         statement=kind,
         readonly=readonly,
@@ -917,7 +923,7 @@ def analyze(
         star_spans=an.star_spans,
         copy=copy,
         copy_problem=problem,
-        target_sql=target_sql,
+        targets=targets,
     )
 
 

@@ -93,7 +93,6 @@ class Introspector:
     def __init__(self, dsn: str) -> None:
         self.conn = psycopg.connect(dsn, autocommit=True)
         self.catalog = self._load()
-        self._counter = 0
 
     def close(self) -> None:
         self.conn.close()
@@ -215,14 +214,12 @@ class Introspector:
 
     def describe(self, sql: str) -> Described | PgError:
         """Prepare and describe one statement; PostgreSQL's own error when it does not prepare."""
-        self._counter += 1
-        name = f"ghostypedia_codegen_{self._counter}".encode()
+        # the unnamed statement: each prepare replaces the last, so nothing to deallocate
         pg = self.conn.pgconn
-        res = pg.prepare(name, sql.encode())
+        res = pg.prepare(b"", sql.encode())
         if res.status != pq.ExecStatus.COMMAND_OK:
             return _error(res)
-        desc = pg.describe_prepared(name)
-        pg.exec_(b"DEALLOCATE " + name)
+        desc = pg.describe_prepared(b"")
         if desc.status != pq.ExecStatus.COMMAND_OK:
             return _error(desc)
         params = [desc.param_type(i) for i in range(desc.nparams)]

@@ -335,7 +335,7 @@ def _columns(
         elif name.endswith("?"):
             name, forced = name[:-1], False
         spelled = re.sub(r"[^A-Za-z0-9_]+", "_", name).strip("_").lower()
-        if name != "?column?" and not _IDENT.match(name) and _IDENT.match(spelled):
+        if col.name != "?column?" and not _IDENT.match(name) and _IDENT.match(spelled):
             # e.g. "First Name": the field is first_name-like, JSON keeps the column's name
             attr = _unique(python_name(spelled), seen)
             t = py_type(cat, col.typid, (col.table, col.tablecol) if col.table else None)
@@ -343,7 +343,7 @@ def _columns(
             fields.append(FieldModel(attr, name, t if is_nonnull else t.optional()))
             continue
         if name == "?column?" or not _IDENT.match(name):
-            expr = an.target_sql[i] if an.target_sql and i < len(an.target_sql) else None
+            expr = an.target_sql(i)
             example = f"`{expr} AS some_name`" if expr else "`count(*) > 0 AS has_rows`"
             issues.append(
                 Issue(

@@ -37,6 +37,8 @@ _NAME_LINE = re.compile(
 _NAME_REST = re.compile(r"^\s*(?P<name>\S+)\s+:(?P<kind>\S+)\s*(?P<extra>.*)$")
 _QUERY_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _IDENT_START = re.compile(r"[A-Za-z_]")
+_IDENT_REST = re.compile(r"[\w$]+")  # what `_ident_char` accepts, as a run
+_PLAIN = re.compile(r"[^\w$\-/'\"@();]+")  # nothing `scan` looks at
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SQLC_FUNC = re.compile(
     r"sqlc\.(?P<fn>[A-Za-z_]+)\([ \t]*(?P<q>['\"]?)(?P<name>[A-Za-z_][A-Za-z0-9_.]*)(?P=q)[ \t]*\)"
@@ -197,11 +199,11 @@ def scan(sql: str) -> tuple[list[ParamToken], list[int]]:
             i += 1
         elif _ident_char(c):
             # skip the rest of an identifier so `a$1` or `x@y` inside one never match
-            i += 1
-            while i < n and _ident_char(sql[i]):
-                i += 1
+            m = _IDENT_REST.match(sql, i)
+            i = m.end() if m else i + 1
         else:
-            i += 1
+            m = _PLAIN.match(sql, i)  # whitespace and operators, in one step
+            i = m.end() if m else i + 1
     return params, semicolons
 
 
