@@ -168,6 +168,13 @@ def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+def _is_datetime(kind: msgspec.inspect.Type) -> bool:
+    """Whether a field is a datetime, or a datetime or None."""
+    options = kind.types if isinstance(kind, msgspec.inspect.UnionType) else (kind,)
+    real = [t for t in options if not isinstance(t, msgspec.inspect.NoneType)]
+    return len(real) == 1 and isinstance(real[0], msgspec.inspect.DateTimeType)
+
+
 def _parameters(endpoint: Endpoint, wanted: list[Any]) -> list[dict[str, Any]]:
     params: list[dict[str, Any]] = [
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
@@ -188,6 +195,9 @@ def _parameters(endpoint: Endpoint, wanted: list[Any]) -> list[dict[str, Any]]:
             if field_info.encode_name == "cursor":
                 param["schema"] = CURSOR_SCHEMA
                 param["description"] = CURSOR_SCHEMA["description"]
+            elif _is_datetime(field_info.type):
+                # msgspec names no format for a datetime that may be naive; RFC 3339 always fits.
+                param["schema"] = {"type": "string", "format": "date-time"}
             if field_info.encode_name in arrays:
                 # ?tags=a&tags=b, which is how read_query reads a list.
                 param["style"] = "form"
