@@ -28,7 +28,7 @@ import time
 import uuid
 from collections.abc import Iterable
 from functools import partial
-from typing import Final, Literal
+from typing import Final
 
 import msgspec
 from aiohttp import web
@@ -39,6 +39,7 @@ from service.config import SETTINGS
 from service.domain.passwords import token_hash
 from service.store.db import DATABASE, writer
 from service.store.queries import sessions as session_queries
+from service.store.queries.enums import UsersRole, UsersTier
 from service.store.redis import REDIS_HEALTH
 from service.web.problems import Problem
 
@@ -65,8 +66,8 @@ class CurrentUser(msgspec.Struct, frozen=True):
     email: str
     username: str
     display_name: str
-    role: Literal["reader", "editor", "admin"]
-    tier: Literal["free", "premium", "pro"]
+    role: UsersRole
+    tier: UsersTier
     session_id: uuid.UUID
 
 

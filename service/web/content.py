@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import msgspec
 from aiohttp import web
 
+from service.store.queries.enums import GhostEntitiesStatus
 from service.web.api import not_found, respond, validation_problem
 from service.web.auth import can_edit, current_user
 from service.web.problems import Problem
@@ -60,7 +61,8 @@ SearchText = Annotated[
         description='web search syntax: words, "quoted phrases", OR, -excluded',
     ),
 ]
-Status = Literal["draft", "published"]
+# Entities and stories share one status rule (their CHECK constraints list the same values).
+Status = GhostEntitiesStatus
 
 
 def slug_param(request: web.Request, what: str) -> str:

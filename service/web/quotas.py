@@ -16,13 +16,14 @@ from __future__ import annotations
 import datetime
 import uuid
 from functools import partial
-from typing import Final, Literal, Protocol
+from typing import Final, Protocol
 
 import msgspec
 import redis.asyncio as redis
 from aiohttp import web
 
 from service.config import SETTINGS, Settings
+from service.store.queries.enums import UsersTier
 from service.store.redis import REDIS, REDIS_HEALTH, RedisHealth, RedisUnavailable
 from service.web.metrics import METRICS
 from service.web.problems import Problem, unavailable
@@ -51,7 +52,7 @@ class QuotaUser(Protocol):
     def id(self) -> uuid.UUID: ...
 
     @property
-    def tier(self) -> Literal["free", "premium", "pro"]: ...
+    def tier(self) -> UsersTier: ...
 
 
 class QuotaState(msgspec.Struct, frozen=True):
