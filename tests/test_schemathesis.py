@@ -233,6 +233,10 @@ SESSION_ENDERS = (
     "PATCH /v1/admin/users/{id}",
     "POST /v1/admin/users/{id}/deactivate",
 )
+# Not in the full run: uploads are multipart image files that schemathesis cannot make valid
+# (their type is told by magic bytes, and the document does not yet describe the multipart
+# body); tests/test_media.py covers them, and the per-operation test above still calls them.
+NOT_IN_FULL_RUN = ("upload_ghost_media", "upload_story_media")
 
 
 def test_full_run_with_every_check_finds_no_failure(served: Served, tmp_path: Path) -> None:
@@ -274,6 +278,7 @@ def test_full_run_with_every_check_finds_no_failure(served: Served, tmp_path: Pa
         "--request-timeout",
         "10",
         "--no-color",
+        *(f"--exclude-operation-id={operation_id}" for operation_id in NOT_IN_FULL_RUN),
         *os.environ.get("SCHEMATHESIS_ARGS", "").split(),
     ]
     env = {
