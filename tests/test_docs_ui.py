@@ -73,9 +73,11 @@ def test_docs_page_authorizes_and_tries_get_me_in_chromium(
             page.route("**/*", only_this_server)
             page.on(
                 "console",
-                lambda message: problems.append(message.text)
-                if message.type == "error" or "Content Security Policy" in message.text
-                else None,
+                lambda message: (
+                    problems.append(message.text)
+                    if message.type == "error" or "Content Security Policy" in message.text
+                    else None
+                ),
             )
             page.goto(app.url + "/")  # redirected to /docs
             assert page.url == app.url + "/docs"
