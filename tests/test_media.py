@@ -93,6 +93,9 @@ async def test_media_round_trip_leaves_no_file_behind(
     pool: asyncpg.Pool,
 ) -> None:
     png, jpeg, webp = image("PNG"), image("JPEG", (4, 5)), image("WEBP", (6, 7))
+    # Cached before the uploads: each upload and delete drops its parent's cached page.
+    assert (await get_json(client, "/v1/ghosts/grey-lady"))["media"] == []
+    assert (await get_json(client, "/v1/stories/the-knock"))["media"] == []
     made = [
         await upload(
             client, "/v1/ghosts/grey-lady/media", editor.headers, form(png, "Second", position="5")

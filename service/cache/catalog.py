@@ -31,6 +31,8 @@ commit would cache the old rows again):
   details and pages shards of the entities it links, before and after the write; story-lists
   and search.
 - comment create, edit, delete: the comments shard of its story.
+- media upload and delete (service/handlers/media.py): as a write of its entity or story
+  (their details list the media).
 - display name change (PATCH /v1/me): the comments shards of the stories the user commented on.
 - session revocation (service/web/auth.py, forget_sessions): the sessions' copies; so do an
   admin's role, tier and deactivation changes (service/handlers/admin.py).
