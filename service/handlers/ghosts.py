@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Annotated, Literal
 
@@ -33,7 +34,7 @@ from service.web.api import (
 )
 from service.web.audit import audited, changed_fields
 from service.web.auth import EDITOR_ROLES, require_role
-from service.web.cached import digest, public
+from service.web.cached import public
 from service.web.content import (
     NO_NUL,
     SLUG_SEGMENT,
@@ -43,7 +44,10 @@ from service.web.content import (
     TagList,
     Tags,
     field_problem,
+    list_sort,
     respond_content,
+    respond_list,
+    respond_public,
     sees_drafts,
     shaped,
     slug_param,
@@ -288,37 +292,24 @@ async def list_ghosts(request: web.Request) -> web.Response:
     low, high = query.min_danger, query.max_danger
     if low is not None and high is not None and low > high:
         raise field_problem("min_danger", "must not be greater than max_danger")
-    sort = query.sort or ("relevance" if query.q is not None else "recent")
-    if sort == "relevance" and query.q is None:
-        raise field_problem("sort", "relevance needs a search (q)")
-    db = request.app[DATABASE]
-    if await sees_drafts(request):
-        return respond_content(
-            request, await _ghost_page(db, query, sort, drafts=True), drafts=True
-        )
-    tags = None if query.tags is None else ",".join(sorted(set(tag_list(query.tags))))
-    key = Keys.ghost_list(digest(query, sort=sort, tags=tags))
-    load = partial(_ghost_page, db.primary, query, sort, drafts=False)
-    return await public(request, key, ttl=TTL_MEDIUM, load=load)
-
-
-async def _ghost_page(
-    db: Executor, query: GhostListQuery, sort: str, *, drafts: bool
-) -> Page[GhostSummary]:
-    if sort == "relevance" and query.q is not None:
-        return await _ghosts_by_relevance(db, query, query.q, drafts=drafts)
-    if sort == "name":
-        return await _ghosts_by_name(db, query, drafts=drafts)
-    return await _ghosts_by_recency(db, query, drafts=drafts)
+    sort = list_sort(query.q, query.sort)
+    return await respond_list(
+        request,
+        query,
+        sort=sort,
+        tags=query.tags,
+        key_of=Keys.ghost_list,
+        page=lambda db, drafts: _GHOST_PAGES[sort](db, query, drafts=drafts),
+    )
 
 
 async def _ghosts_by_relevance(
-    db: Executor, query: GhostListQuery, search: str, *, drafts: bool
+    db: Executor, query: GhostListQuery, *, drafts: bool
 ) -> Page[GhostSummary]:
     after = position(query.cursor, GhostsByRelevance)
     rows = await ghost_queries.list_ghosts_by_relevance(
         db,
-        query=search,
+        query=query.q or "",  # list_sort: relevance comes with a search
         include_drafts=drafts,
         tags=tag_list(query.tags),
         entity_type=query.entity_type,
@@ -377,6 +368,14 @@ async def _ghosts_by_recency(
     )
 
 
+# The page builder of each sort order.
+_GHOST_PAGES: dict[str, Callable[..., Awaitable[Page[GhostSummary]]]] = {
+    "relevance": _ghosts_by_relevance,
+    "name": _ghosts_by_name,
+    "recent": _ghosts_by_recency,
+}
+
+
 @routes.route("GET", "/v1/ghosts/suggest", query=SuggestQuery, response=GhostSuggestions)
 async def suggest_ghosts(request: web.Request) -> web.Response:
     """Autocomplete published entity names: prefix matches first, then near spellings."""
@@ -417,15 +416,13 @@ async def list_related_ghosts(request: web.Request) -> web.Response:
     slug = slug_param(request, "ghost")
     query = read_query(request, ListQuery)
     after = position(query.cursor, RelatedPosition)
-    db = request.app[DATABASE]
-    if await sees_drafts(request):
-        page = await _related_page(db, slug, query.limit, after, drafts=True)
-        if page is None:
-            raise not_found("ghost")
-        return respond_content(request, page, drafts=True)
-    key = Keys.ghost_related(slug, query.limit, query.cursor)
-    load = partial(_related_page, db.primary, slug, query.limit, after, drafts=False)
-    return await public(request, key, ttl=TTL_MEDIUM, load=load, what="ghost")
+    return await respond_public(
+        request,
+        Keys.ghost_related(slug, query.limit, query.cursor),
+        lambda db, drafts: _related_page(db, slug, query.limit, after, drafts=drafts),
+        ttl=TTL_MEDIUM,
+        what="ghost",
+    )
 
 
 async def _related_page(
@@ -454,15 +451,13 @@ async def list_ghost_stories(request: web.Request) -> web.Response:
     slug = slug_param(request, "ghost")
     query = read_query(request, ListQuery)
     after = position(query.cursor, GhostStoryPosition)
-    db = request.app[DATABASE]
-    if await sees_drafts(request):
-        page = await _stories_page(db, slug, query.limit, after, drafts=True)
-        if page is None:
-            raise not_found("ghost")
-        return respond_content(request, page, drafts=True)
-    key = Keys.ghost_stories(slug, query.limit, query.cursor)
-    load = partial(_stories_page, db.primary, slug, query.limit, after, drafts=False)
-    return await public(request, key, ttl=TTL_MEDIUM, load=load, what="ghost")
+    return await respond_public(
+        request,
+        Keys.ghost_stories(slug, query.limit, query.cursor),
+        lambda db, drafts: _stories_page(db, slug, query.limit, after, drafts=drafts),
+        ttl=TTL_MEDIUM,
+        what="ghost",
+    )
 
 
 async def _stories_page(

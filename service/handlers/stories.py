@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Annotated, Literal
 
@@ -11,7 +12,6 @@ import msgspec
 from aiohttp import web
 
 from service.cache.catalog import (
-    TTL_MEDIUM,
     TTL_SHORT,
     Keys,
     Touched,
@@ -19,7 +19,7 @@ from service.cache.catalog import (
     story_written,
 )
 from service.handlers.media import MediaItem, media_files_of, remove_files_later
-from service.store.db import DATABASE, Connection, Executor, transaction
+from service.store.db import DATABASE, Connection, Executor, one_connection, transaction
 from service.store.queries import ghosts as ghost_queries
 from service.store.queries import stories as story_queries
 from service.web.api import (
@@ -33,7 +33,7 @@ from service.web.api import (
 )
 from service.web.audit import audited, changed_fields
 from service.web.auth import EDITOR_ROLES, require_role
-from service.web.cached import digest, public
+from service.web.cached import public
 from service.web.content import (
     SearchText,
     Slug,
@@ -41,7 +41,9 @@ from service.web.content import (
     TagList,
     Tags,
     field_problem,
+    list_sort,
     respond_content,
+    respond_list,
     sees_drafts,
     shaped,
     slug_param,
@@ -202,10 +204,11 @@ class StoryPatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 async def story_detail(db: Executor, slug: str, *, drafts: bool) -> StoryDetail | None:
     """The story at `slug`; None when there is none (or a draft, unless `drafts`)."""
-    row = await story_queries.get_story_detail(db, slug=slug, include_drafts=drafts)
-    if row is None:
-        return None
-    ghosts = await story_queries.list_story_ghosts(db, story_id=row.id, include_drafts=drafts)
+    async with one_connection(db) as conn:  # two queries, one pool connection
+        row = await story_queries.get_story_detail(conn, slug=slug, include_drafts=drafts)
+        if row is None:
+            return None
+        ghosts = await story_queries.list_story_ghosts(conn, story_id=row.id, include_drafts=drafts)
     return msgspec.convert(
         msgspec.structs.asdict(row)
         | {
@@ -220,37 +223,24 @@ async def story_detail(db: Executor, slug: str, *, drafts: bool) -> StoryDetail 
 async def list_stories(request: web.Request) -> web.Response:
     """Stories: full-text search (`q`), tag and entity filters, by relevance, title or recency."""
     query = read_query(request, StoryListQuery)
-    sort = query.sort or ("relevance" if query.q is not None else "recent")
-    if sort == "relevance" and query.q is None:
-        raise field_problem("sort", "relevance needs a search (q)")
-    db = request.app[DATABASE]
-    if await sees_drafts(request):
-        return respond_content(
-            request, await _story_page(db, query, sort, drafts=True), drafts=True
-        )
-    tags = None if query.tags is None else ",".join(sorted(set(tag_list(query.tags))))
-    key = Keys.story_list(digest(query, sort=sort, tags=tags))
-    load = partial(_story_page, db.primary, query, sort, drafts=False)
-    return await public(request, key, ttl=TTL_MEDIUM, load=load)
-
-
-async def _story_page(
-    db: Executor, query: StoryListQuery, sort: str, *, drafts: bool
-) -> Page[StorySummary]:
-    if sort == "relevance" and query.q is not None:
-        return await _stories_by_relevance(db, query, query.q, drafts=drafts)
-    if sort == "title":
-        return await _stories_by_title(db, query, drafts=drafts)
-    return await _stories_by_recency(db, query, drafts=drafts)
+    sort = list_sort(query.q, query.sort)
+    return await respond_list(
+        request,
+        query,
+        sort=sort,
+        tags=query.tags,
+        key_of=Keys.story_list,
+        page=lambda db, drafts: _STORY_PAGES[sort](db, query, drafts=drafts),
+    )
 
 
 async def _stories_by_relevance(
-    db: Executor, query: StoryListQuery, search: str, *, drafts: bool
+    db: Executor, query: StoryListQuery, *, drafts: bool
 ) -> Page[StorySummary]:
     after = position(query.cursor, StoriesByRelevance)
     rows = await story_queries.list_stories_by_relevance(
         db,
-        query=search,
+        query=query.q or "",  # list_sort: relevance comes with a search
         include_drafts=drafts,
         tags=tag_list(query.tags),
         ghost_slug=query.ghost,
@@ -303,6 +293,14 @@ async def _stories_by_recency(
     return keyset_page(
         rows, query.limit, lambda row: StoriesByRecency(row.published_at, row.id), StorySummary
     )
+
+
+# The page builder of each sort order.
+_STORY_PAGES: dict[str, Callable[..., Awaitable[Page[StorySummary]]]] = {
+    "relevance": _stories_by_relevance,
+    "title": _stories_by_title,
+    "recent": _stories_by_recency,
+}
 
 
 @routes.route("GET", "/v1/stories/{slug}", response=StoryDetail, errors=[404])

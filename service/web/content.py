@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from functools import partial
 from typing import Annotated, Any, TypeVar
 
 import msgspec
 from aiohttp import web
 
+from service.cache.catalog import TTL_MEDIUM
+from service.cache.engine import CacheKey
+from service.store.db import DATABASE, Executor
 from service.store.queries.enums import GhostEntitiesStatus
 from service.web.api import not_found, respond, validation_problem
 from service.web.auth import can_edit, current_user
+from service.web.cached import digest, public
 from service.web.problems import Problem
 
 T = TypeVar("T")
@@ -96,3 +101,47 @@ async def sees_drafts(request: web.Request) -> bool:
 def respond_content(request: web.Request, data: Any, *, drafts: bool) -> web.Response:
     """A public read with an ETag; `private, no-store` when it was built for an editor."""
     return respond(request, data, etag=not drafts, private=drafts)
+
+
+def list_sort(search: str | None, sort: str | None) -> str:
+    """The sort of a content list: as asked, else relevance for a search and recency without;
+    422 for relevance without a search."""
+    chosen = sort or ("relevance" if search is not None else "recent")
+    if chosen == "relevance" and search is None:
+        raise field_problem("sort", "relevance needs a search (q)")
+    return chosen
+
+
+async def respond_list(
+    request: web.Request,
+    query: msgspec.Struct,
+    *,
+    sort: str,
+    tags: str | None,
+    key_of: Callable[[str], CacheKey],
+    page: Callable[[Executor, bool], Awaitable[Any]],
+) -> web.Response:
+    """A content list page, cached under `key_of(the query's canonical digest)` (see
+    `respond_public`)."""
+    canonical_tags = None if tags is None else ",".join(sorted(set(tag_list(tags))))
+    key = key_of(digest(query, sort=sort, tags=canonical_tags))
+    return await respond_public(request, key, page, ttl=TTL_MEDIUM)
+
+
+async def respond_public(
+    request: web.Request,
+    key: CacheKey,
+    build: Callable[[Executor, bool], Awaitable[Any]],
+    *,
+    ttl: int,
+    what: str = "",
+) -> web.Response:
+    """A public read: for editors `build(db, drafts=True)`, private and uncached; for everyone
+    else the cached answer of `build(primary, False)`. None from `build` is a 404 of `what`."""
+    db = request.app[DATABASE]
+    if await sees_drafts(request):
+        data = await build(db, True)
+        if data is None:
+            raise not_found(what)
+        return respond_content(request, data, drafts=True)
+    return await public(request, key, ttl=ttl, load=partial(build, db.primary, False), what=what)
