@@ -38,7 +38,8 @@ COPY --from=build /opt/venv /opt/venv
 COPY service ./service
 COPY db/migrations ./db/migrations
 COPY queries ./queries
-RUN mkdir -p /app/.data && chown ghostypedia:ghostypedia /app/.data
+# DATA_DIR: uploaded media (DATA_DIR/media, a volume in compose.yaml) and run records.
+RUN mkdir -p /app/.data/media && chown -R ghostypedia:ghostypedia /app/.data
 USER 10001:10001
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \

@@ -152,6 +152,14 @@ def test_compose_migrates_once_before_the_app_and_worker_start(compose: dict[str
         assert depends["redis"]["condition"] == "service_healthy", name
 
 
+def test_compose_app_and_worker_share_the_media_volume(compose: dict[str, Any]) -> None:
+    """Uploads land in DATA_DIR/media of the app; the worker deletes files of deleted media."""
+    services = compose["services"]
+    for name in ("app", "worker"):
+        assert "media:/app/.data/media" in services[name]["volumes"], name
+    assert "media" in compose["volumes"]
+
+
 def test_compose_app_is_healthy_only_when_ready(compose: dict[str, Any]) -> None:
     app = compose["services"]["app"]
     assert "/health/ready" in " ".join(app["healthcheck"]["test"])
