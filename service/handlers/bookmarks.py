@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from aiohttp import web
 
-from service.store.db import DATABASE, writer
+from service.store.db import DATABASE, Queryable, writer
 from service.store.queries import bookmarks as bookmark_queries
 from service.web.api import (
     Routes,
@@ -17,12 +17,12 @@ from service.web.api import (
     not_found,
     path_param,
     read_body,
-    read_query,
     respond,
     validation_problem,
 )
 from service.web.auth import require_user
-from service.web.paging import CreatedPosition, Page, PageQuery, page_of, position
+from service.web.content import respond_own_page
+from service.web.paging import CreatedPosition, Page, PageQuery
 from service.web.problems import Problem
 
 routes = Routes(tag="me")
@@ -70,20 +70,20 @@ class Bookmark(msgspec.Struct, frozen=True):
 )
 async def list_bookmarks(request: web.Request) -> web.Response:
     """The signed-in user's bookmarks of published content, newest first."""
-    user = await require_user(request)
-    query = read_query(request, PageQuery)
-    after = position(query.cursor, BookmarkPosition) or _NEWEST
-    # The primary: a replica may not have the bookmark added a moment ago.
-    rows = await bookmark_queries.list_bookmarks(
-        writer(request.app[DATABASE]),
-        user_id=user.id,
-        after_created_at=after.created_at,
-        after_id=after.id,
-        max_rows=query.limit + 1,
+
+    def fetch(db: Queryable, user_id: uuid.UUID, after: BookmarkPosition | None, rows: int) -> Any:
+        after = after or _NEWEST
+        return bookmark_queries.list_bookmarks(
+            db,
+            user_id=user_id,
+            after_created_at=after.created_at,
+            after_id=after.id,
+            max_rows=rows,
+        )
+
+    return await respond_own_page(
+        request, fetch, Bookmark, BookmarkPosition, lambda b: BookmarkPosition(b.created_at, b.id)
     )
-    items = [msgspec.convert(row, Bookmark, from_attributes=True) for row in rows]
-    page = page_of(items, query.limit, lambda item: BookmarkPosition(item.created_at, item.id))
-    return respond(request, page, private=True)
 
 
 @routes.route(

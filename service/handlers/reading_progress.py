@@ -4,23 +4,23 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from aiohttp import web
 
-from service.store.db import DATABASE, writer
+from service.store.db import DATABASE, Queryable
 from service.store.queries import reading_progress as progress_queries
 from service.web.api import (
     Routes,
     not_found,
     path_param,
     read_body,
-    read_query,
     respond,
 )
 from service.web.auth import require_user
-from service.web.paging import Page, PageQuery, Position, page_of, position
+from service.web.content import respond_own_page
+from service.web.paging import Page, PageQuery, Position
 
 routes = Routes(tag="me")
 
@@ -69,20 +69,24 @@ class ReadingProgress(msgspec.Struct, frozen=True):
 )
 async def list_reading_progress(request: web.Request) -> web.Response:
     """The signed-in user's progress through published stories, most recently updated first."""
-    user = await require_user(request)
-    query = read_query(request, PageQuery)
-    after = position(query.cursor, ProgressPosition) or _LATEST
-    # The primary: a replica may not have the progress saved a moment ago.
-    rows = await progress_queries.list_reading_progress(
-        writer(request.app[DATABASE]),
-        user_id=user.id,
-        after_updated_at=after.updated_at,
-        after_id=after.id,
-        max_rows=query.limit + 1,
+
+    def fetch(db: Queryable, user_id: uuid.UUID, after: ProgressPosition | None, rows: int) -> Any:
+        after = after or _LATEST
+        return progress_queries.list_reading_progress(
+            db,
+            user_id=user_id,
+            after_updated_at=after.updated_at,
+            after_id=after.id,
+            max_rows=rows,
+        )
+
+    return await respond_own_page(
+        request,
+        fetch,
+        ReadingProgress,
+        ProgressPosition,
+        lambda p: ProgressPosition(p.updated_at, p.id),
     )
-    items = [msgspec.convert(row, ReadingProgress, from_attributes=True) for row in rows]
-    page = page_of(items, query.limit, lambda item: ProgressPosition(item.updated_at, item.id))
-    return respond(request, page, private=True)
 
 
 @routes.route(

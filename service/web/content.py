@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from functools import partial
 from typing import Annotated, Any, TypeVar
@@ -12,14 +13,16 @@ from aiohttp import web
 
 from service.cache.catalog import TTL_MEDIUM
 from service.cache.engine import CacheKey
-from service.store.db import DATABASE, Executor
+from service.store.db import DATABASE, Executor, Queryable, writer
 from service.store.queries.enums import GhostEntitiesStatus
-from service.web.api import not_found, respond, validation_problem
-from service.web.auth import can_edit, current_user
+from service.web.api import not_found, read_query, respond, validation_problem
+from service.web.auth import can_edit, current_user, require_user
 from service.web.cached import digest, public
+from service.web.paging import PageQuery, Position, page_of, position
 from service.web.problems import Problem
 
 T = TypeVar("T")
+P = TypeVar("P", bound=Position)
 R = TypeVar("R")
 
 # The ghost_entities / stories CHECK constraints' pattern, so bad input is a 422.
@@ -145,3 +148,21 @@ async def respond_public(
             raise not_found(what)
         return respond_content(request, data, drafts=True)
     return await public(request, key, ttl=ttl, load=partial(build, db.primary, False), what=what)
+
+
+async def respond_own_page(
+    request: web.Request,
+    fetch: Callable[[Queryable, uuid.UUID, P | None, int], Awaitable[Iterable[Any]]],
+    item: type[T],
+    start: type[P],
+    key: Callable[[T], P],
+) -> web.Response:
+    """A page of the signed-in user's own items (`?limit=&cursor=`), private: `fetch(db,
+    user_id, after, max_rows)` reads them from the primary, which has what the user saved a
+    moment ago (a replica may not)."""
+    user = await require_user(request)
+    query = read_query(request, PageQuery)
+    after = position(query.cursor, start)
+    rows = await fetch(writer(request.app[DATABASE]), user.id, after, query.limit + 1)
+    items = [msgspec.convert(row, item, from_attributes=True) for row in rows]
+    return respond(request, page_of(items, query.limit, key), private=True)
