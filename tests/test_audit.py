@@ -4,25 +4,35 @@ and GET /v1/admin/audit lists them newest first, filtered and keyset-paged, for 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
-from apicheck import PASSWORD, SignedIn, at, get_json
+from apicheck import PASSWORD, SignedIn, at, get_json, sign_up
 
 Client = TestClient[web.Request, web.Application]
 
 
-@dataclass
 class Cast:
-    """Who may act in a case: the client and the three signed-in roles."""
+    """Who may act in a case: the client, an admin, and a reader and an editor signed up on
+    first use (each sign-up hashes a password: a case pays only for those it needs)."""
 
-    client: Client
-    reader: SignedIn
-    editor: SignedIn
-    admin: SignedIn
+    def __init__(self, client: Client, admin: SignedIn) -> None:
+        self.client = client
+        self.admin = admin
+        self._reader: SignedIn | None = None
+        self._editor: SignedIn | None = None
+
+    async def reader(self) -> SignedIn:
+        if self._reader is None:
+            self._reader = await sign_up(self.client, "rita")
+        return self._reader
+
+    async def editor(self) -> SignedIn:
+        if self._editor is None:
+            self._editor = await sign_up(self.client, "eddie", role="editor")
+        return self._editor
 
     async def call(
         self, method: str, path: str, who: SignedIn | None, status: int, body: Any = None
@@ -43,77 +53,81 @@ STORY = {"slug": "the-knock", "title": "The Knock", "body": "Knock.", "status": 
 
 
 async def _ghost(c: Cast) -> str:
-    made = await c.call("POST", "/v1/ghosts", c.editor, 201, GHOST | {"status": "published"})
+    made = await c.call(
+        "POST", "/v1/ghosts", await c.editor(), 201, GHOST | {"status": "published"}
+    )
     return str(made["id"])
 
 
 async def _story(c: Cast) -> str:
-    made = await c.call("POST", "/v1/stories", c.editor, 201, STORY)
+    made = await c.call("POST", "/v1/stories", await c.editor(), 201, STORY)
     return str(made["id"])
 
 
 async def _comment(c: Cast) -> str:
     await _story(c)
-    made = await c.call("POST", "/v1/stories/the-knock/comments", c.editor, 201, {"body": "Boo."})
+    made = await c.call(
+        "POST", "/v1/stories/the-knock/comments", await c.editor(), 201, {"body": "Boo."}
+    )
     return str(made["id"])
 
 
 async def login_succeeded(c: Cast) -> Done:
-    body = {"login": c.reader.username, "password": PASSWORD}
+    body = {"login": (await c.reader()).username, "password": PASSWORD}
     await c.call("POST", "/v1/auth/login", None, 200, body)
-    return c.reader.username, "user", c.reader.user["id"]
+    return (await c.reader()).username, "user", (await c.reader()).user["id"]
 
 
 async def login_failed(c: Cast) -> Done:
-    body = {"login": c.reader.username, "password": "not the password at all"}
+    body = {"login": (await c.reader()).username, "password": "not the password at all"}
     await c.call("POST", "/v1/auth/login", None, 401, body)
-    return None, "user", c.reader.user["id"]
+    return None, "user", (await c.reader()).user["id"]
 
 
 async def password_changed(c: Cast) -> Done:
     body = {"password": "a brand new passphrase", "current_password": PASSWORD}
-    await c.call("PATCH", "/v1/me", c.reader, 200, body)
-    return c.reader.username, "user", c.reader.user["id"]
+    await c.call("PATCH", "/v1/me", await c.reader(), 200, body)
+    return (await c.reader()).username, "user", (await c.reader()).user["id"]
 
 
 async def email_changed(c: Cast) -> Done:
     body = {"email": "rita@elsewhere.example.org", "current_password": PASSWORD}
-    await c.call("PATCH", "/v1/me", c.reader, 200, body)
-    return c.reader.username, "user", c.reader.user["id"]
+    await c.call("PATCH", "/v1/me", await c.reader(), 200, body)
+    return (await c.reader()).username, "user", (await c.reader()).user["id"]
 
 
 async def session_revoked(c: Cast) -> Done:
-    await c.call("POST", "/v1/auth/logout", c.reader, 204)
-    return c.reader.username, "session", c.reader.session_id
+    await c.call("POST", "/v1/auth/logout", await c.reader(), 204)
+    return (await c.reader()).username, "session", (await c.reader()).session_id
 
 
 async def role_changed(c: Cast) -> Done:
-    path = f"/v1/admin/users/{c.reader.user['id']}"
+    path = f"/v1/admin/users/{(await c.reader()).user['id']}"
     await c.call("PATCH", path, c.admin, 200, {"role": "editor"})
-    return c.admin.username, "user", c.reader.user["id"]
+    return c.admin.username, "user", (await c.reader()).user["id"]
 
 
 async def tier_changed(c: Cast) -> Done:
-    path = f"/v1/admin/users/{c.reader.user['id']}"
+    path = f"/v1/admin/users/{(await c.reader()).user['id']}"
     await c.call("PATCH", path, c.admin, 200, {"tier": "pro"})
-    return c.admin.username, "user", c.reader.user["id"]
+    return c.admin.username, "user", (await c.reader()).user["id"]
 
 
 async def deactivated(c: Cast) -> Done:
-    path = f"/v1/admin/users/{c.reader.user['id']}/deactivate"
+    path = f"/v1/admin/users/{(await c.reader()).user['id']}/deactivate"
     await c.call("POST", path, c.admin, 200)
-    return c.admin.username, "user", c.reader.user["id"]
+    return c.admin.username, "user", (await c.reader()).user["id"]
 
 
 async def reactivated(c: Cast) -> Done:
-    path = f"/v1/admin/users/{c.reader.user['id']}"
+    path = f"/v1/admin/users/{(await c.reader()).user['id']}"
     await c.call("POST", path + "/deactivate", c.admin, 200)
     await c.call("POST", path + "/reactivate", c.admin, 200)
-    return c.admin.username, "user", c.reader.user["id"]
+    return c.admin.username, "user", (await c.reader()).user["id"]
 
 
 async def ghost_created(c: Cast) -> Done:
-    return c.editor.username, "ghost", await _ghost(c)
+    return (await c.editor()).username, "ghost", await _ghost(c)
 
 
 async def ghost_updated(c: Cast) -> Done:
@@ -124,18 +138,18 @@ async def ghost_updated(c: Cast) -> Done:
 
 async def ghost_deleted(c: Cast) -> Done:
     ghost_id = await _ghost(c)
-    await c.call("DELETE", "/v1/ghosts/grey-lady", c.editor, 204)
-    return c.editor.username, "ghost", ghost_id
+    await c.call("DELETE", "/v1/ghosts/grey-lady", await c.editor(), 204)
+    return (await c.editor()).username, "ghost", ghost_id
 
 
 async def story_created(c: Cast) -> Done:
-    return c.editor.username, "story", await _story(c)
+    return (await c.editor()).username, "story", await _story(c)
 
 
 async def story_updated(c: Cast) -> Done:
     story_id = await _story(c)
-    await c.call("PATCH", "/v1/stories/the-knock", c.editor, 200, {"title": "The Knocking"})
-    return c.editor.username, "story", story_id
+    await c.call("PATCH", "/v1/stories/the-knock", await c.editor(), 200, {"title": "The Knocking"})
+    return (await c.editor()).username, "story", story_id
 
 
 async def story_deleted(c: Cast) -> Done:
@@ -145,13 +159,13 @@ async def story_deleted(c: Cast) -> Done:
 
 
 async def comment_created(c: Cast) -> Done:
-    return c.editor.username, "comment", await _comment(c)
+    return (await c.editor()).username, "comment", await _comment(c)
 
 
 async def comment_updated(c: Cast) -> Done:
     comment_id = await _comment(c)
-    await c.call("PATCH", f"/v1/comments/{comment_id}", c.editor, 200, {"body": "Boo!"})
-    return c.editor.username, "comment", comment_id
+    await c.call("PATCH", f"/v1/comments/{comment_id}", await c.editor(), 200, {"body": "Boo!"})
+    return (await c.editor()).username, "comment", comment_id
 
 
 async def comment_deleted(c: Cast) -> Done:
@@ -216,10 +230,10 @@ async def events(client: Client, admin: SignedIn, **filters: str) -> list[dict[s
 
 @pytest.mark.parametrize("action", list(CASES))
 async def test_each_sensitive_action_is_recorded_once(
-    client: Client, reader: SignedIn, editor: SignedIn, admin: SignedIn, action: str
+    client: Client, admin: SignedIn, action: str
 ) -> None:
     before = {event["id"] for event in await events(client, admin, action=action)}
-    actor, target_type, target_id = await CASES[action](Cast(client, reader, editor, admin))
+    actor, target_type, target_id = await CASES[action](Cast(client, admin))
     new = [e for e in await events(client, admin, action=action) if e["id"] not in before]
     assert len(new) == 1, new
     event = new[0]
@@ -232,7 +246,8 @@ async def test_a_failed_action_records_nothing(
     client: Client, editor: SignedIn, admin: SignedIn
 ) -> None:
     """The record shares the action's transaction: a write that rolls back leaves none."""
-    cast = Cast(client, editor, editor, admin)
+    cast = Cast(client, admin)
+    cast._editor = editor
     await _ghost(cast)
     await cast.call("POST", "/v1/ghosts", editor, 409, GHOST)  # the slug is taken
     assert len(await events(client, admin, action="ghost.created")) == 1
@@ -241,7 +256,8 @@ async def test_a_failed_action_records_nothing(
 async def test_filters_by_actor_target_and_time(
     client: Client, reader: SignedIn, editor: SignedIn, admin: SignedIn
 ) -> None:
-    cast = Cast(client, reader, editor, admin)
+    cast = Cast(client, admin)
+    cast._editor = editor
     ghost_id = await _ghost(cast)
     await cast.call("PATCH", "/v1/ghosts/grey-lady", admin, 200, {"danger_level": 3})
     everything = await events(client, admin)
