@@ -217,7 +217,7 @@ def _text(value: uuid.UUID | None) -> str | None:
     "/v1/ghosts/{slug}/media",
     response=MediaItem,
     status=201,
-    errors=[403, 404, 413, 415],
+    errors=[400, 403, 404, 413, 415, 422],
     auth=True,
     private=True,
 )
@@ -231,7 +231,7 @@ async def upload_ghost_media(request: web.Request) -> web.Response:
     "/v1/stories/{slug}/media",
     response=MediaItem,
     status=201,
-    errors=[403, 404, 413, 415],
+    errors=[400, 403, 404, 413, 415, 422],
     auth=True,
     private=True,
 )
