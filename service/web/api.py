@@ -231,7 +231,7 @@ def respond(
     headers: dict[str, str] | None = None,
 ) -> web.Response:
     """JSON response: personal data `private, no-store`; public GETs an ETag (304 on match)."""
-    body = data if isinstance(data, bytes) else _encoder.encode(data)
+    body = data if isinstance(data, bytes) else encode_json(data)
     if etag and not private and status == 200:
         return respond_tagged(request, body, etag_of(body), headers)
     response_headers = dict(headers or {})
@@ -240,6 +240,15 @@ def respond(
     return web.Response(
         status=status, body=body, content_type=JSON_CONTENT_TYPE, headers=response_headers
     )
+
+
+def encode_json(data: Any) -> bytes:
+    """A JSON response body: the encoded value and a newline, so that a terminal's prompt
+    does not run into curl's output; JSON parsers ignore the trailing white space."""
+    body = bytearray()
+    _encoder.encode_into(data, body)
+    body += b"\n"
+    return bytes(body)
 
 
 def etag_of(body: bytes) -> str:

@@ -15,14 +15,12 @@ import msgspec
 from aiohttp import web
 
 from service.cache.engine import CACHE, CacheKey
-from service.web.api import ETAG_LENGTH, etag_of, not_found, respond_tagged
-
-_encoder = msgspec.json.Encoder()
+from service.web.api import ETAG_LENGTH, encode_json, etag_of, not_found, respond_tagged
 
 
 def encode(data: Any) -> bytes:
     """The JSON body `respond` would send for `data`."""
-    return _encoder.encode(data)
+    return encode_json(data)
 
 
 def digest(query: msgspec.Struct, **normalized: Any) -> str:

@@ -97,7 +97,7 @@ async def run_checks(app: web.Application) -> Checks:
 def _json(body: Any, *, ok: bool) -> web.Response:
     return web.Response(
         status=200 if ok else 503,
-        body=msgspec.json.encode(body),
+        body=msgspec.json.encode(body) + b"\n",
         content_type="application/json",
         headers={"Cache-Control": "no-store", **({} if ok else {"Retry-After": "2"})},
     )

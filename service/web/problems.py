@@ -58,7 +58,7 @@ def problem_response(request: web.Request, problem: Problem) -> web.Response:
         body["errors"] = problem.errors
     return web.Response(
         status=problem.status,
-        body=msgspec.json.encode(body),
+        body=msgspec.json.encode(body) + b"\n",
         content_type=CONTENT_TYPE,
         headers=problem.headers,
     )
