@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from aiohttp import web
 
@@ -226,8 +226,13 @@ class Settings:
 
     @property
     def media_path(self) -> Path:
-        """Where uploaded media files are stored (by content): DATA_DIR/media."""
-        return self.data_path / "media"
+        """Where uploaded media files are stored (by content): DATA_DIR/media/<database>.
+
+        One directory per database, so that databases sharing a data directory (a test's,
+        a restored copy) never take each other's files for orphans.
+        """
+        name = unquote(urlsplit(self.database_url).path.lstrip("/"))
+        return self.data_path / "media" / (re.sub(r"[^A-Za-z0-9_.-]", "_", name) or "default")
 
 
 class SettingError(ValueError):

@@ -212,3 +212,13 @@ async def test_the_retention_sweep_removes_orphaned_files(
     await jobs.enqueue(pool, PURGE_MEDIA, {"root": str(settings.media_path)})
     await run_due_jobs(worker, wconn, pool)
     assert not await store.exists(digest)
+
+
+def test_each_database_keeps_its_media_apart(tmp_path: Path) -> None:
+    """Databases sharing a data directory (tests, a restored copy) never sweep each other's."""
+    paths = {
+        Settings(database_url=f"postgresql://localhost/{name}", data_dir=str(tmp_path)).media_path
+        for name in ("ghostypedia", "ghostypedia_restored")
+    }
+    assert len(paths) == 2
+    assert all(path.parent == tmp_path / "media" for path in paths)

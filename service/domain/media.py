@@ -1,8 +1,8 @@
 """Media files: content-addressed storage behind a small interface, and image checks.
 
 Uploads are stored by the SHA-256 of their bytes (`MediaStore`; `LocalMediaStore` keeps them
-under DATA_DIR/media/ab/cd/<digest>), so two media rows with the same content share one file.
-A file is removed only once no media row refers to it, by a job: `media.remove_files` (queued
+under DATA_DIR/media/<database>/ab/cd/<digest>), so two media rows with the same content
+share one file. A file is removed only once no media row refers to it, by a job: `media.remove_files` (queued
 in the transaction that deletes a media row, an entity or a story) and the periodic
 `retention.media` sweep, which also catches rows deleted in SQL. Every writer and remover of
 one digest takes the same transaction-scoped advisory lock (LockMediaContent): an upload holds
