@@ -2,12 +2,13 @@
 
 Uploads are stored by the SHA-256 of their bytes (`MediaStore`; `LocalMediaStore` keeps them
 under DATA_DIR/media/<database>/ab/cd/<digest>), so two media rows with the same content
-share one file. A file is removed only once no media row refers to it, by a job: `media.remove_files` (queued
-in the transaction that deletes a media row, an entity or a story) and the periodic
-`retention.media` sweep, which also catches rows deleted in SQL. Every writer and remover of
-one digest takes the same transaction-scoped advisory lock (LockMediaContent): an upload holds
-it from writing the file to committing its row, a removal from checking references to
-deleting the file, so a file is never removed under a row that is about to refer to it.
+share one file. A file is removed only once no media row refers to it, by a job:
+`media.remove_files` (queued in the transaction that deletes a media row, an entity or a
+story) and the periodic `retention.media` sweep, which also catches rows deleted in SQL.
+Every writer and remover of one digest takes the same transaction-scoped advisory lock
+(LockMediaContent): an upload holds it from writing the file to committing its row, a
+removal from checking references to deleting the file, so a file is never removed under a
+row that is about to refer to it.
 
 An S3-compatible store only needs the four methods of `MediaStore`.
 """
