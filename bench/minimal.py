@@ -47,6 +47,7 @@ async def ghost(request: web.Request) -> web.Response:
     # the SQL's nullability overrides ("related!") are part of the column names
     data["related"] = _page(_decode(data.pop("related!")), EMBEDDED)
     data["stories"] = _page(_decode(data.pop("stories!")), EMBEDDED)
+    data["media"] = _decode(data.pop("media!"))
     return web.Response(body=_encode(data), content_type="application/json")
 
 
