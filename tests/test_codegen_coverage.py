@@ -20,8 +20,7 @@ import asyncpg
 import msgspec
 import pytest
 from test_codegen import CASES, ROOT, SCHEMA, generate_package, issues_for, scratch_database
-
-from service.store.db import Connection, create_pool
+from test_codegen import conn as conn  # the rolled-back connection fixture, shared
 
 
 @pytest.fixture(scope="module")
@@ -38,22 +37,6 @@ async def gen(case_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> dict[s
 @pytest.fixture(scope="module")
 def cov(gen: dict[str, ModuleType]) -> ModuleType:
     return gen["coverage"]
-
-
-@pytest.fixture
-async def conn(case_dsn: str) -> AsyncIterator[Connection]:
-    """A connection inside a transaction that is rolled back after the test."""
-    pool = await create_pool(case_dsn, min_size=1, max_size=1)
-    try:
-        async with pool.acquire() as c:
-            tr = c.transaction()
-            await tr.start()
-            try:
-                yield c
-            finally:
-                await tr.rollback()
-    finally:
-        await pool.close()
 
 
 def hints(obj: Any) -> dict[str, Any]:
