@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -11,7 +10,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from service.dev.embedded import EmbeddedPostgres, EmbeddedRedis
-from service.dev.servers import create_database, drop_database
+from service.dev.servers import scratch_database
 
 
 @contextmanager
@@ -24,12 +23,8 @@ def scratch_postgres(stack: ExitStack) -> Iterator[str]:
         stack.callback(server.destroy)
         print("starting a throw-away embedded PostgreSQL ...", file=sys.stderr)
         server_url = server.start()
-    name = f"gp_bench_{secrets.token_hex(4)}"
-    url = create_database(server_url, name)
-    try:
+    with scratch_database(server_url, "gp_bench") as url:
         yield url
-    finally:
-        drop_database(server_url, name)
 
 
 def scratch_redis(stack: ExitStack) -> str:

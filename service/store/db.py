@@ -281,7 +281,7 @@ async def transaction(
 
 
 @asynccontextmanager
-async def one_connection(db: Executor, *, readonly: bool = True) -> AsyncIterator[Queryable]:
+async def one_connection(db: Executor, *, readonly: bool = True) -> AsyncIterator[Connection]:
     """One connection for a request's several queries (the replica's for reads): one pool
     acquire instead of one per query. A connection is used as it is."""
     target = reader(db) if readonly else writer(db)
@@ -302,12 +302,9 @@ async def cursor_connection(db: Executor, *, readonly: bool) -> AsyncIterator[Co
     A caller that stops iterating early should close the iterator (`contextlib.aclosing`) so
     the connection goes back to the pool at once rather than when the generator is collected.
     """
-    target = reader(db) if readonly else writer(db)
-    if isinstance(target, asyncpg.Pool):
-        async with target.acquire() as conn, conn.transaction(readonly=readonly):
+    async with one_connection(db, readonly=readonly) as conn:
+        if conn.is_in_transaction():
             yield conn
-    elif target.is_in_transaction():
-        yield target
-    else:
-        async with target.transaction(readonly=readonly):
-            yield target
+        else:
+            async with conn.transaction(readonly=readonly):
+                yield conn
