@@ -245,10 +245,7 @@ def respond(
 def encode_json(data: Any) -> bytes:
     """A JSON response body: the encoded value and a newline, so that a terminal's prompt
     does not run into curl's output; JSON parsers ignore the trailing white space."""
-    body = bytearray()
-    _encoder.encode_into(data, body)
-    body += b"\n"
-    return bytes(body)
+    return _encoder.encode(data) + b"\n"
 
 
 def etag_of(body: bytes) -> str:
