@@ -13,7 +13,7 @@ FILE ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help venv run stop psql redis-cli migrate rollback migrate-status new-migration \
-	seed db-reset cache-flush backup restore generate check lint fmt test test-fast bench \
+	seed db-reset cache-flush backup restore generate check lint fmt test test-fast test-scale bench \
 	settings clean
 
 help: ## list the targets
@@ -97,6 +97,9 @@ test: lint check ## the full suite: lint, generated code current, migrations, py
 
 test-fast: $(STAMP) ## pytest only
 	$(BIN)/pytest -n $(PYTEST_WORKERS) $(ARGS)
+
+test-scale: $(STAMP) ## the scale-out tests: streaming replica, PgBouncer, Redis Cluster (slower)
+	$(BIN)/pytest -n 2 -m scale $(ARGS)
 
 bench: $(STAMP) ## benchmarks (ARGS=http, queries, jobs, cache, search): the hot path vs a minimal and a bare server, generated queries vs asyncpg and aiosql
 	$(PY) -m bench $(ARGS)
