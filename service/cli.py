@@ -36,6 +36,11 @@ def cmd_servers(args: argparse.Namespace, settings: Settings) -> int:
     """Start (or reuse) the servers in use and print how to reach them."""
     resolved = servers.resolve(settings)
     print(f"DATABASE_URL={resolved.database_url}\nREDIS_URL={resolved.redis_url}")
+    if args.replica:
+        try:
+            print(f"DATABASE_REPLICA_URL={servers.start_replica(settings)}")
+        except ValueError as exc:
+            raise CommandError(f"--replica: {exc}") from None
     return 0
 
 
@@ -51,8 +56,8 @@ def cmd_stop(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_psql(args: argparse.Namespace, settings: Settings) -> int:
     """Open psql on the database in use."""
     url = servers.resolve(settings).database_url
-    argv = servers.psql_command(url)
-    os.execv(argv[0], argv)  # noqa: S606 - replace this process with the shell
+    argv, env = servers.psql_command(url)
+    os.execve(argv[0], argv, env)  # noqa: S606 - replace this process with the shell
 
 
 def cmd_redis_cli(args: argparse.Namespace, settings: Settings) -> int:
@@ -346,7 +351,11 @@ def build_parser() -> argparse.ArgumentParser:
         subparser.set_defaults(func=command)
         return subparser
 
-    add("servers", cmd_servers)
+    add("servers", cmd_servers).add_argument(
+        "--replica",
+        action="store_true",
+        help="also start a streaming replica of the embedded PostgreSQL (pg_basebackup)",
+    )
     add("stop", cmd_stop)
     add("psql", cmd_psql)
     add("redis-cli", cmd_redis_cli)

@@ -7,18 +7,23 @@ import fcntl
 import importlib.util
 import os
 import pwd
+import secrets
 import shutil
 import socket
 import stat
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 # PostgreSQL refuses to run as root; when we are root the server runs as this system user.
 PG_SYSTEM_USER = "embedded_postgres"
 PG_DATABASE = "ghostypedia"
+# The superuser's generated password, kept in the data directory (mode 0600).
+PG_PASSWORD_FILE = "embedded.password"  # noqa: S105 - a file name, not a password
 # Throw-away servers for tests trade durability for speed.
 FAST_UNSAFE_SETTINGS = ("fsync=off", "synchronous_commit=off", "full_page_writes=off")
 
@@ -88,6 +93,9 @@ class EmbeddedPostgres:
     a restart.
     """
 
+    # A streaming replica (EmbeddedStandby) copies its primary instead of running initdb.
+    standby = False
+
     def __init__(self, data_dir: Path, *, throwaway: bool = False, port: int | None = None) -> None:
         self.data_dir = data_dir
         self.throwaway = throwaway
@@ -136,13 +144,16 @@ class EmbeddedPostgres:
         for path in [self.data_dir, *self.data_dir.rglob("*")]:
             os.chown(path, entry.pw_uid, entry.pw_gid)
 
-    def _run(self, args: list[str], *, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    def _run(
+        self, args: list[str], *, timeout: float = 60, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
             [str(pg_bin_dir() / args[0]), *args[1:]],
             check=False,
             capture_output=True,
             text=True,
             timeout=timeout,
+            env=None if env is None else {**os.environ, **env},
             # Drop root's groups too, or directories' group bits would apply to the server.
             user=self._run_as,
             group=self._run_as,
@@ -187,19 +198,41 @@ class EmbeddedPostgres:
         port = self.port()
         if port is None:
             raise RuntimeError(f"embedded PostgreSQL in {self.data_dir} is not running")
-        return f"postgres://postgres@127.0.0.1:{port}/{database}?sslmode=disable"
+        password = quote(self.password(), safe="")
+        return f"postgres://postgres:{password}@127.0.0.1:{port}/{database}?sslmode=disable"
 
-    def start(self) -> str:
-        """Initialize if needed, start unless running; return the application database URL."""
-        with _locked(self.data_dir.parent / f".{self.data_dir.name}.lock"):
-            if self.port() is None:
-                self._start()
-        return self.url()
+    @property
+    def password_file(self) -> Path:
+        """Where the superuser's generated password is kept (mode 0600, in the data directory)."""
+        return self.data_dir / PG_PASSWORD_FILE
 
-    def _start(self) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self._give_to_system_user()
-        if not self.initialized:
+    def password(self) -> str:
+        """The superuser's password (scram-sha-256 authentication on every connection)."""
+        try:
+            return self.password_file.read_text().strip()
+        except FileNotFoundError:
+            raise RuntimeError(
+                f"embedded PostgreSQL in {self.data_dir} has no {PG_PASSWORD_FILE}; start it "
+                "once (`make run`) to switch it to password authentication"
+            ) from None
+
+    def _write_password(self, path: Path, password: str) -> None:
+        """Write `password` to `path`, readable only by its owner (the server user, as root)."""
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(password + "\n")
+        path.chmod(0o600)
+        if self._run_as is not None:
+            entry = pwd.getpwnam(self._run_as)
+            os.chown(path, entry.pw_uid, entry.pw_gid)
+
+    def _initdb(self) -> None:
+        """initdb with scram-sha-256 for every connection and a generated superuser password."""
+        password = secrets.token_urlsafe(24)
+        # initdb wants an empty data directory: the password goes beside it, then inside.
+        pwfile = self.data_dir.parent / f".{self.data_dir.name}.initdb-password"
+        self._write_password(pwfile, password)
+        try:
             self._run(
                 [
                     "initdb",
@@ -207,13 +240,69 @@ class EmbeddedPostgres:
                     str(self.data_dir),
                     "-U",
                     "postgres",
-                    "--auth=trust",
+                    "--auth=scram-sha-256",
+                    f"--pwfile={pwfile}",
                     "--encoding=UTF8",
                     "--locale=C.UTF-8",
                 ]
             )
+        finally:
+            pwfile.unlink(missing_ok=True)
+        self._write_password(self.password_file, password)
+
+    def _require_password(self, port: int) -> None:
+        """Switch a data directory made with `--auth=trust` (before passwords) to scram-sha-256:
+        set a generated password, then make pg_hba.conf ask for it and reload."""
+        if self.password_file.exists():
+            return
+        password = secrets.token_urlsafe(24)
+        trusted = f"postgres://postgres@127.0.0.1:{port}/postgres?sslmode=disable"
+        self._run(
+            [
+                "psql",
+                "-X",
+                "-q",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-d",
+                trusted,
+                "-c",
+                f"ALTER ROLE postgres PASSWORD '{password}'",  # urlsafe: no quote to escape
+            ]
+        )
+        hba = self.data_dir / "pg_hba.conf"
+        lines = [
+            line if line.lstrip().startswith("#") else line.replace("trust", "scram-sha-256")
+            for line in hba.read_text().splitlines()
+        ]
+        hba.write_text("\n".join(lines) + "\n")
+        self._write_password(self.password_file, password)
+        self._run(["pg_ctl", "-D", str(self.data_dir), "reload"])
+        print(
+            f"embedded PostgreSQL in {self.data_dir} trusted every local user; it now asks for "
+            f"a generated password (kept in {self.password_file})",
+            file=sys.stderr,
+        )
+
+    def start(self) -> str:
+        """Initialize if needed, start unless running; return the application database URL."""
+        with _locked(self.data_dir.parent / f".{self.data_dir.name}.lock"):
+            port = self.port()
+            if port is None:
+                self._start()
+            else:
+                self._require_password(port)  # started by a release that trusted everyone
+        return self.url()
+
+    def _start(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._give_to_system_user()
+        if not self.initialized:
+            self._initdb()
         port = self.fixed_port or self._previous_port() or free_port()
         options = f"-h 127.0.0.1 -p {port} -c unix_socket_directories=''"
+        # per-statement figures for `python -m service queries top` (server-wide, by statement)
+        options += " -c shared_preload_libraries=pg_stat_statements"
         if self.throwaway:
             options += "".join(f" -c {s}" for s in FAST_UNSAFE_SETTINGS)
         log = self.data_dir / "server.log"
@@ -238,15 +327,19 @@ class EmbeddedPostgres:
             tail = log.read_text()[-2000:] if log.exists() else ""
             raise RuntimeError(f"embedded PostgreSQL did not start: {exc}\n{tail}") from exc
         self.port_file.write_text(f"{port}\n")
+        self._require_password(port)
+        if self.standby:
+            return  # read-only: it has the primary's databases
         created = subprocess.run(
             [
                 str(pg_bin_dir() / "createdb"),
-                f"--maintenance-db={self.url('postgres')}",
+                f"--maintenance-db=postgres://postgres@127.0.0.1:{port}/postgres?sslmode=disable",
                 PG_DATABASE,
             ],
             capture_output=True,
             text=True,
             check=False,
+            env={**os.environ, "PGPASSWORD": self.password()},  # not in argv, which ps shows
         )
         if created.returncode != 0 and "already exists" not in created.stderr:
             raise RuntimeError(f"could not create {PG_DATABASE}: {created.stderr.strip()}")
@@ -263,6 +356,80 @@ class EmbeddedPostgres:
         """Stop the server and delete its data directory."""
         self.stop()
         shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+class EmbeddedStandby(EmbeddedPostgres):
+    """A streaming replica of a running embedded PostgreSQL: a physical standby (hot standby,
+    read-only) made with pg_basebackup from the same binaries, replaying the primary's WAL.
+
+    The primary needs nothing set: wal_level=replica and max_wal_senders=10 are PostgreSQL's
+    defaults, and initdb's pg_hba.conf lets 127.0.0.1 connect for replication with the same
+    method as everything else. The copy brings the primary's roles and its password file;
+    `pg_basebackup -R` writes standby.signal and primary_conninfo (password included). No
+    replication slot: a standby left stopped must never make the primary keep WAL forever,
+    so one that falls too far behind is re-made (`destroy()`, then `start()`).
+    """
+
+    standby = True
+
+    def __init__(
+        self,
+        data_dir: Path,
+        primary: EmbeddedPostgres,
+        *,
+        throwaway: bool = False,
+        port: int | None = None,
+    ) -> None:
+        super().__init__(data_dir, throwaway=throwaway, port=port)
+        self.primary = primary
+
+    def _initdb(self) -> None:
+        """Copy the running primary: a base backup streaming the WAL written meanwhile."""
+        primary_port = self.primary.port()
+        if primary_port is None:
+            raise RuntimeError(f"the primary in {self.primary.data_dir} is not running")
+        self.data_dir.chmod(0o700)  # the server's own rule; pg_basebackup keeps a directory as is
+        self._run(
+            [
+                "pg_basebackup",
+                "-D",
+                str(self.data_dir),
+                "-d",
+                f"host=127.0.0.1 port={primary_port} user=postgres sslmode=disable",
+                "-R",  # standby.signal + primary_conninfo
+                "-X",
+                "stream",
+                "-c",
+                "fast",  # an immediate checkpoint instead of waiting for the next one
+                "--no-sync",
+            ],
+            timeout=600,
+            env={"PGPASSWORD": self.primary.password()},  # not in argv, which ps shows
+        )
+        # Files of the primary's that are not the standby's.
+        self.port_file.unlink(missing_ok=True)
+        (self.data_dir / "server.log").unlink(missing_ok=True)
+
+    def replay_paused(self, paused: bool) -> None:
+        """Pause (or resume) WAL replay: the standby keeps receiving but stops applying."""
+        function = "pg_wal_replay_pause" if paused else "pg_wal_replay_resume"
+        self._run(
+            ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", self._conninfo(), "-c",
+             f"SELECT {function}()"],
+            env={"PGPASSWORD": self.password()},
+        )  # fmt: skip
+
+    def _conninfo(self) -> str:
+        return f"host=127.0.0.1 port={self.port()} user=postgres dbname=postgres sslmode=disable"
+
+    def kill(self) -> None:
+        """Stop at once, as a crash would (immediate shutdown: no checkpoint, clients cut off)."""
+        if self.port() is None:
+            return
+        self._run(
+            ["pg_ctl", "-D", str(self.data_dir), "-m", "immediate", "-w", "-t", "60", "stop"],
+            timeout=90,
+        )
 
 
 class EmbeddedRedis:

@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from service.config import Settings
-from service.dev.embedded import EmbeddedPostgres, EmbeddedRedis, pg_bin_dir
+from service.dev.embedded import EmbeddedPostgres, EmbeddedRedis, EmbeddedStandby, pg_bin_dir
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +31,25 @@ class Servers:
 def embedded_postgres(settings: Settings) -> EmbeddedPostgres:
     """The development PostgreSQL under DATA_DIR/postgres."""
     return EmbeddedPostgres(settings.data_path / "postgres")
+
+
+def embedded_replica(settings: Settings) -> EmbeddedStandby:
+    """The development streaming replica of the embedded PostgreSQL, under DATA_DIR."""
+    return EmbeddedStandby(settings.data_path / "postgres-replica", embedded_postgres(settings))
+
+
+def start_replica(settings: Settings, *, quiet: bool = False) -> str:
+    """Start (or reuse) the streaming replica of the embedded PostgreSQL; its URL."""
+    if settings.database_url:
+        raise ValueError(
+            "a replica is made of the embedded PostgreSQL; DATABASE_URL names another server "
+            "(unset it, or make a standby of that server yourself)"
+        )
+    embedded_postgres(settings).start()
+    replica = embedded_replica(settings)
+    url = replica.start()
+    _announce(quiet, "PostgreSQL 18 streaming replica (embedded)", url, replica.data_dir, "psql")
+    return url
 
 
 def embedded_redis(settings: Settings) -> EmbeddedRedis:
@@ -69,6 +88,7 @@ def _announce(quiet: bool, what: str, url: str, data: object, shell: str) -> Non
 
 def stop_embedded(settings: Settings) -> None:
     """Stop the embedded development servers if they run."""
+    embedded_replica(settings).stop()
     embedded_postgres(settings).stop()
     embedded_redis(settings).stop()
 
@@ -173,6 +193,14 @@ def scratch_database(server_url: str, prefix: str = "gp_scratch") -> Iterator[st
         drop_database(server_url, name)
 
 
-def psql_command(database_url: str) -> list[str]:
-    """argv for an interactive psql on the database."""
-    return [str(pg_bin_dir() / "psql"), database_url]
+def psql_command(database_url: str) -> tuple[list[str], dict[str, str]]:
+    """argv and environment for an interactive psql on the database: a password in the URL
+    travels in PGPASSWORD, since argv is visible to every local user (`ps`)."""
+    parts = urlsplit(database_url)
+    env = dict(os.environ)
+    if parts.password is not None:
+        env["PGPASSWORD"] = unquote(parts.password)
+        netloc = parts.netloc.rpartition("@")[2]
+        user = parts.username
+        database_url = urlunsplit(parts._replace(netloc=f"{user}@{netloc}" if user else netloc))
+    return [str(pg_bin_dir() / "psql"), database_url], env
