@@ -12,7 +12,7 @@ name ?=
 FILE ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run stop psql redis-cli migrate rollback migrate-status new-migration \
+.PHONY: help venv run stop psql redis-cli replica migrate rollback migrate-status new-migration \
 	seed db-reset cache-flush backup restore generate check lint fmt test test-fast test-scale bench \
 	settings clean
 
@@ -37,6 +37,9 @@ psql: $(STAMP) ## psql on the database in use
 
 redis-cli: $(STAMP) ## redis-cli on the Redis in use
 	$(PY) -m service redis-cli
+
+replica: $(STAMP) ## start a streaming replica of the embedded PostgreSQL; print DATABASE_REPLICA_URL
+	$(PY) -m service servers --replica
 
 migrate: $(STAMP) ## apply pending migrations (concurrent runs queue; strict order)
 	$(PY) -m service migrate
