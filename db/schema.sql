@@ -30,6 +30,20 @@ COMMENT ON EXTENSION pg_trgm IS 'text similarity measurement and index searching
 
 
 --
+-- Name: vector; Type: EXTENSION; Schema: -; Owner: -
+--
+
+CREATE EXTENSION IF NOT EXISTS vector WITH SCHEMA public;
+
+
+--
+-- Name: EXTENSION vector; Type: COMMENT; Schema: -; Owner: -
+--
+
+COMMENT ON EXTENSION vector IS 'vector data type and ivfflat and hnsw access methods';
+
+
+--
 -- Name: count_bookmarks(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -382,6 +396,20 @@ CREATE TABLE public.feature_flags (
 
 
 --
+-- Name: ghost_embeddings; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.ghost_embeddings (
+    ghost_entity_id uuid NOT NULL,
+    content_hash bytea NOT NULL,
+    embedding public.vector(384) NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT ghost_embeddings_content_hash_check CHECK ((octet_length(content_hash) = 32))
+);
+
+
+--
 -- Name: ghost_entities; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -527,6 +555,27 @@ CREATE TABLE public.media (
 
 
 --
+-- Name: passages; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.passages (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    ghost_entity_id uuid,
+    story_id uuid,
+    "position" smallint NOT NULL,
+    body text NOT NULL,
+    content_hash bytea NOT NULL,
+    embedding public.vector(384) NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT passages_body_check CHECK ((body <> ''::text)),
+    CONSTRAINT passages_content_hash_check CHECK ((octet_length(content_hash) = 32)),
+    CONSTRAINT passages_owner_check CHECK ((num_nonnulls(ghost_entity_id, story_id) = 1)),
+    CONSTRAINT passages_position_check CHECK (("position" >= 0))
+);
+
+
+--
 -- Name: preference_profiles; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -663,6 +712,20 @@ CREATE TABLE public.stories (
     CONSTRAINT stories_summary_check CHECK ((char_length(summary) <= 1000)),
     CONSTRAINT stories_tags_check CHECK (((cardinality(tags) <= 32) AND ((cardinality(tags) = 0) OR ((string_to_array(public.immutable_array_to_string(tags), ' '::text) = tags) AND (public.immutable_array_to_string(tags) ~ '^[a-z0-9]+(-[a-z0-9]+)*( [a-z0-9]+(-[a-z0-9]+)*)*$'::text))))),
     CONSTRAINT stories_title_check CHECK (((char_length(title) >= 1) AND (char_length(title) <= 200)))
+);
+
+
+--
+-- Name: story_embeddings; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.story_embeddings (
+    story_id uuid NOT NULL,
+    content_hash bytea NOT NULL,
+    embedding public.vector(384) NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT story_embeddings_content_hash_check CHECK ((octet_length(content_hash) = 32))
 );
 
 
@@ -810,6 +873,14 @@ ALTER TABLE ONLY public.feature_flags
 
 
 --
+-- Name: ghost_embeddings ghost_embeddings_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.ghost_embeddings
+    ADD CONSTRAINT ghost_embeddings_pkey PRIMARY KEY (ghost_entity_id);
+
+
+--
 -- Name: ghost_entities ghost_entities_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -871,6 +942,30 @@ ALTER TABLE ONLY public.jobs
 
 ALTER TABLE ONLY public.media
     ADD CONSTRAINT media_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: passages passages_ghost_entity_id_position_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.passages
+    ADD CONSTRAINT passages_ghost_entity_id_position_key UNIQUE (ghost_entity_id, "position");
+
+
+--
+-- Name: passages passages_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.passages
+    ADD CONSTRAINT passages_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: passages passages_story_id_position_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.passages
+    ADD CONSTRAINT passages_story_id_position_key UNIQUE (story_id, "position");
 
 
 --
@@ -994,6 +1089,14 @@ ALTER TABLE ONLY public.stories
 
 
 --
+-- Name: story_embeddings story_embeddings_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.story_embeddings
+    ADD CONSTRAINT story_embeddings_pkey PRIMARY KEY (story_id);
+
+
+--
 -- Name: story_ghost_entities story_ghost_entities_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1106,6 +1209,13 @@ CREATE INDEX conversation_messages_ghost_entity_id_idx ON public.conversation_me
 --
 
 CREATE INDEX conversation_messages_thread_idx ON public.conversation_messages USING btree (user_id, ghost_entity_id, created_at DESC, id DESC);
+
+
+--
+-- Name: ghost_embeddings_embedding_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ghost_embeddings_embedding_idx ON public.ghost_embeddings USING hnsw (embedding public.vector_cosine_ops);
 
 
 --
@@ -1354,6 +1464,13 @@ CREATE INDEX stories_title_trgm_idx ON public.stories USING gin (title public.gi
 
 
 --
+-- Name: story_embeddings_embedding_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX story_embeddings_embedding_idx ON public.story_embeddings USING hnsw (embedding public.vector_cosine_ops);
+
+
+--
 -- Name: story_ghost_entities_ghost_entity_id_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1459,6 +1576,13 @@ CREATE TRIGGER feature_flags_set_updated_at BEFORE UPDATE ON public.feature_flag
 
 
 --
+-- Name: ghost_embeddings ghost_embeddings_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER ghost_embeddings_set_updated_at BEFORE UPDATE ON public.ghost_embeddings FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+
+
+--
 -- Name: ghost_entities ghost_entities_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -1522,6 +1646,13 @@ CREATE TRIGGER media_set_updated_at BEFORE UPDATE ON public.media FOR EACH ROW E
 
 
 --
+-- Name: passages passages_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER passages_set_updated_at BEFORE UPDATE ON public.passages FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+
+
+--
 -- Name: preference_profiles preference_profiles_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -1561,6 +1692,13 @@ CREATE TRIGGER sessions_set_updated_at BEFORE UPDATE ON public.sessions FOR EACH
 --
 
 CREATE TRIGGER stories_set_updated_at BEFORE UPDATE ON public.stories FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+
+
+--
+-- Name: story_embeddings story_embeddings_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER story_embeddings_set_updated_at BEFORE UPDATE ON public.story_embeddings FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
 
 
 --
@@ -1682,6 +1820,14 @@ ALTER TABLE ONLY public.conversation_messages
 
 
 --
+-- Name: ghost_embeddings ghost_embeddings_ghost_entity_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.ghost_embeddings
+    ADD CONSTRAINT ghost_embeddings_ghost_entity_id_fkey FOREIGN KEY (ghost_entity_id) REFERENCES public.ghost_entities(id) ON DELETE CASCADE;
+
+
+--
 -- Name: ghost_entities ghost_entities_author_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1743,6 +1889,22 @@ ALTER TABLE ONLY public.media
 
 ALTER TABLE ONLY public.media
     ADD CONSTRAINT media_story_id_fkey FOREIGN KEY (story_id) REFERENCES public.stories(id) ON DELETE CASCADE;
+
+
+--
+-- Name: passages passages_ghost_entity_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.passages
+    ADD CONSTRAINT passages_ghost_entity_id_fkey FOREIGN KEY (ghost_entity_id) REFERENCES public.ghost_entities(id) ON DELETE CASCADE;
+
+
+--
+-- Name: passages passages_story_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.passages
+    ADD CONSTRAINT passages_story_id_fkey FOREIGN KEY (story_id) REFERENCES public.stories(id) ON DELETE CASCADE;
 
 
 --
@@ -1842,6 +2004,14 @@ ALTER TABLE ONLY public.stories
 
 
 --
+-- Name: story_embeddings story_embeddings_story_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.story_embeddings
+    ADD CONSTRAINT story_embeddings_story_id_fkey FOREIGN KEY (story_id) REFERENCES public.stories(id) ON DELETE CASCADE;
+
+
+--
 -- Name: story_ghost_entities story_ghost_entities_ghost_entity_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1894,4 +2064,7 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261130010100'),
     ('20261130010200'),
     ('20261130010300'),
-    ('20261130010400');
+    ('20261130010400'),
+    ('20261130031924'),
+    ('20261130031934'),
+    ('20261130031944');
