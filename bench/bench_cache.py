@@ -152,15 +152,22 @@ async def run(
     zipf: float,
 ) -> None:
     ports = {"cached": free_port(), "uncached": free_port()}
+    internal_ports = {"cached": free_port(), "uncached": free_port()}  # /health's counters
     common = {**os.environ, "DATABASE_URL": url, "HOST": "127.0.0.1", "WORKERS": "1"}
     # INFO would write an access-log line per request.
     common |= {"LOG_LEVEL": "WARNING", "REDIS_REQUIRED": "false"}
     nowhere = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens: the cache fails open
     envs = {
-        "cached": common | {"REDIS_URL": redis_url, "PORT": str(ports["cached"])},
-        "uncached": common | {"REDIS_URL": nowhere, "PORT": str(ports["uncached"])},
+        side: common
+        | {
+            "REDIS_URL": redis_url if side == "cached" else nowhere,
+            "PORT": str(ports[side]),
+            "INTERNAL_PORT": str(internal_ports[side]),
+        }
+        for side in ports
     }
     urls = {side: f"http://127.0.0.1:{port}" for side, port in ports.items()}
+    internal = {side: f"http://127.0.0.1:{port}" for side, port in internal_ports.items()}
     argv = [sys.executable, "-m", "service", "run"]
     with ExitStack() as stack:
         for side in ("cached", "uncached"):
@@ -171,15 +178,15 @@ async def run(
         cached, uncached = await asyncio.to_thread(
             measure, urls["cached"], urls["uncached"], paths, duration, concurrency
         )
-        uncached_cache = await cache_counters(urls["uncached"])
+        uncached_cache = await cache_counters(internal["uncached"])
 
         print(f"replaying {requests} Zipf(s={zipf}) reads over {len(slugs)} entities ...",
               file=sys.stderr)  # fmt: skip
         await empty_ghost_pages(redis_url)
         sample = zipf_sample(slugs, requests, zipf)
-        before = await cache_counters(urls["cached"])
+        before = await cache_counters(internal["cached"])
         statuses = await replay(urls["cached"], [f"/v1/ghosts/{s}" for s in sample], concurrency)
-        after = await cache_counters(urls["cached"])
+        after = await cache_counters(internal["cached"])
 
     print(
         f"\nGET /v1/ghosts/{{slug}}, anonymous, {len(paths)} entities in rotation,"

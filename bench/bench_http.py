@@ -131,7 +131,7 @@ async def bump(url: str, *namespaces: str) -> None:
 
 
 async def cache_counts(base_url: str) -> tuple[float, float]:
-    """(hits, misses) from the service's /metrics."""
+    """(hits, misses) from the service's /metrics (on its internal listener: `base_url`)."""
     hits = misses = 0.0
     async with aiohttp.ClientSession() as session, session.get(base_url + "/metrics") as resp:
         for line in (await resp.text()).splitlines():
@@ -143,11 +143,13 @@ async def cache_counts(base_url: str) -> tuple[float, float]:
 
 
 @contextmanager
-def serving(target: Target, port: int) -> Iterator[int]:
-    """The target's process on `port`; yields its pid."""
+def serving(target: Target, port: int, internal_port: int = 0) -> Iterator[int]:
+    """The target's process on `port` (the service's internal listener on `internal_port`,
+    off with 0); yields its pid."""
     own_port = target.label.startswith("service")  # the service reads PORT
     argv = target.argv if own_port else [*target.argv, "--port", str(port)]
-    with process(argv, target.env | {"PORT": str(port)}) as child:
+    env = target.env | {"PORT": str(port), "INTERNAL_PORT": str(internal_port)}
+    with process(argv, env) as child:
         asyncio.run(wait_until_up(f"http://127.0.0.1:{port}/health/ready", child))
         yield child.pid
 
@@ -189,15 +191,17 @@ def measure(
     bump_first: tuple[str, ...] = (),
 ) -> Row:
     """Start the target, warm it on `warm`, load it with `paths`, stop it; count what it cost."""
-    port = free_port()
+    port, internal_port = free_port(), free_port()
     url = f"http://127.0.0.1:{port}"
+    # Worker 0's /metrics; with WORKERS=2 the hit ratio is that worker's.
+    internal = f"http://127.0.0.1:{internal_port}"
     before_xacts = asyncio.run(xact_commits(dsn))
-    with serving(target, port) as pid:
+    with serving(target, port, internal_port) as pid:
         warmed = load(LoadSpec(url, "GET", warm, None, concurrency, WARMUP, 0.0))
         if bump_first:
             asyncio.run(bump(redis_url, *bump_first))
         is_service = target.label.startswith("service")
-        counts_before = asyncio.run(cache_counts(url)) if is_service else (0.0, 0.0)
+        counts_before = asyncio.run(cache_counts(internal)) if is_service else (0.0, 0.0)
         redis_before = asyncio.run(redis_commands(redis_url))
         cpu_before = cpu_seconds(pid)
         measured = load(LoadSpec(url, "GET", paths, None, concurrency, duration, 0.0))
@@ -207,7 +211,7 @@ def measure(
         scripts_used = redis_after[1] - redis_before[1]
         hit_ratio = None
         if is_service:
-            hits, misses = asyncio.run(cache_counts(url))
+            hits, misses = asyncio.run(cache_counts(internal))
             looked_up = hits - counts_before[0] + misses - counts_before[1]
             hit_ratio = (hits - counts_before[0]) / looked_up if looked_up else 0.0
     xacts = asyncio.run(xact_commits(dsn)) - before_xacts - startup_xacts

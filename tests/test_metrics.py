@@ -1,5 +1,6 @@
-"""GET /metrics: Prometheus text with requests by route pattern and status, latency histograms,
-pool gauges, cache counters and breaker state, rate-limit rejections and errors."""
+"""GET /metrics on the internal listener: Prometheus text with requests by route pattern and
+status, latency histograms, pool gauges, cache counters and breaker state, rate-limit
+rejections and errors. Never on the public port."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from apicheck import internal_client
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
@@ -34,7 +36,9 @@ def value(samples: list[Sample], name: str, **labels: str) -> float:
     return found[0].value
 
 
-async def test_requests_are_counted_by_route_pattern_and_status(client: Client) -> None:
+async def test_requests_are_counted_by_route_pattern_and_status(
+    client: Client, internal: Client
+) -> None:
     for _ in range(2):
         assert (await client.get("/v1/ghosts/no-such-ghost")).status == 404
     assert (await client.get("/v1/ghosts/another-missing-one")).status == 404
@@ -42,7 +46,7 @@ async def test_requests_are_counted_by_route_pattern_and_status(client: Client) 
     assert (await client.get("/definitely/not/a/route/12345")).status == 404
     assert (await client.post("/openapi.json")).status == 405
 
-    samples = await scrape(client)
+    samples = await scrape(internal)
     total = "gp_http_requests_total"
     assert value(samples, total, method="GET", route="/v1/ghosts/{slug}", status="404") == 3
     assert value(samples, total, method="GET", route="/openapi.json", status="200") == 1
@@ -57,14 +61,15 @@ async def test_requests_are_counted_by_route_pattern_and_status(client: Client) 
     assert value(samples, histogram + "_count", **route) == 3
     assert value(samples, histogram + "_bucket", le="+Inf", **route) == 3
     assert value(samples, histogram + "_sum", **route) > 0
-    assert value(samples, "gp_http_requests_in_progress") == 1  # this scrape
+    assert value(samples, "gp_http_requests_in_progress") == 0  # scrapes are not counted
+    assert not [s for s in samples if s.labels.get("route") == "/metrics"]
 
 
 async def test_pool_cache_and_process_figures_are_exported(
-    client: Client, settings: Settings
+    client: Client, internal: Client, settings: Settings
 ) -> None:
-    await client.get("/health")  # uses a pooled connection
-    samples = await scrape(client)
+    await client.get("/health/ready")  # uses a pooled connection
+    samples = await scrape(internal)
     in_use = value(samples, "gp_db_pool_connections", pool="primary", state="in_use")
     idle = value(samples, "gp_db_pool_connections", pool="primary", state="idle")
     assert in_use >= 0 and in_use + idle >= 1
@@ -90,7 +95,8 @@ async def limited_client(settings: Settings) -> AsyncIterator[Client]:
 async def test_rate_limit_rejections_are_counted_per_policy(limited_client: Client) -> None:
     statuses = [(await limited_client.get("/openapi.json")).status for _ in range(5)]
     assert statuses == [200, 200, 429, 429, 429]
-    samples = await scrape(limited_client)  # /metrics itself is never limited
+    async with internal_client(limited_client.app) as internal:
+        samples = await scrape(internal)  # the internal listener is never limited
     assert value(samples, "gp_rate_limit_rejections_total", policy="anonymous") == 3
     assert value(samples, "gp_rate_limit_rejections_total", policy="auth") == 0
     assert value(samples, "gp_rate_limit_redis_errors_total") == 0
@@ -103,13 +109,16 @@ async def test_rate_limit_rejections_are_counted_per_policy(limited_client: Clie
 async def test_each_app_counts_for_itself(client: Client, settings: Settings) -> None:
     """Counters live in the app (one per worker process), not in a global registry."""
     await client.get("/openapi.json")
-    async with TestClient(TestServer(create_app(settings))) as other:
-        samples = await scrape(other)
+    async with (
+        TestClient(TestServer(create_app(settings))) as other,
+        internal_client(other.app) as internal,
+    ):
+        samples = await scrape(internal)
         assert not [s for s in samples if s.labels.get("route") == "/openapi.json"]
 
 
-async def test_openmetrics_is_served_when_asked_for(client: Client) -> None:
-    response = await client.get(
+async def test_openmetrics_is_served_when_asked_for(internal: Client) -> None:
+    response = await internal.get(
         "/metrics", headers={"Accept": "application/openmetrics-text; version=1.0.0"}
     )
     assert response.status == 200
@@ -117,6 +126,15 @@ async def test_openmetrics_is_served_when_asked_for(client: Client) -> None:
     assert (await response.text()).rstrip().endswith("# EOF")
 
 
-def test_metrics_is_documented_as_text(settings: Settings) -> None:
-    operation = create_app(settings)[DOCUMENT]["paths"]["/metrics"]["get"]
-    assert set(operation["responses"]["200"]["content"]) == {"text/plain"}
+async def test_metrics_is_not_on_the_public_port(client: Client) -> None:
+    for accept in ("", "application/openmetrics-text; version=1.0.0"):
+        response = await client.get("/metrics", headers={"Accept": accept} if accept else {})
+        assert response.status == 404
+        assert response.content_type == "application/problem+json"
+        assert "gp_" not in await response.text()
+
+
+def test_the_openapi_document_describes_the_public_port_only(settings: Settings) -> None:
+    paths = create_app(settings)[DOCUMENT]["paths"]
+    assert "/metrics" not in paths and "/health" not in paths
+    assert {"/health/live", "/health/ready"} <= set(paths)

@@ -24,6 +24,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from apicheck import internal_client
 
 from service.app import create_app
 from service.config import MIGRATIONS_DIR, ROOT, Settings, describe
@@ -162,6 +163,23 @@ def test_a_port_in_use_is_one_line_before_serving(tmp_path: Path) -> None:
     assert "serving on" not in result.stderr
 
 
+def test_an_internal_port_in_use_is_one_line_before_serving(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = cli(
+            "run",
+            data_dir=tmp_path,
+            PORT=str(free_port()),
+            INTERNAL_PORT=str(port),
+            DATABASE_URL="postgresql://postgres@127.0.0.1:1/x",
+            REDIS_URL="redis://127.0.0.1:1/0",
+        )
+    assert f"INTERNAL_PORT={port}" in one_line_error(result)
+    assert "serving on" not in result.stderr
+
+
 async def test_a_query_that_no_longer_prepares_is_named_and_blocks_readiness(
     settings: Settings, migrated_dsn: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -182,7 +200,9 @@ async def test_a_query_that_no_longer_prepares_is_named_and_blocks_readiness(
     async with TestClient(TestServer(create_app(settings))) as client:
         response = await client.get("/health/ready")
         assert response.status == 503
-        body = await response.json()
+        assert (await response.json())["checks"]["queries"] is False
+        async with internal_client(client.app) as internal:  # the details are internal
+            body = await (await internal.get("/health")).json()
     assert body["checks"]["queries"]["ok"] is False
     assert str(ghosts[0]) in body["checks"]["queries"]["failures"]
     assert f"{ghosts[0].source.name} ({ghosts[0].source.location})" in caplog.text
@@ -240,7 +260,12 @@ def test_stop_stops_the_http_server_and_job_worker_run_started(
     port = free_port()
     env = _env(
         tmp_path,
-        {"DATABASE_URL": migrated_dsn, "REDIS_URL": redis_url, "PORT": str(port)},
+        {
+            "DATABASE_URL": migrated_dsn,
+            "REDIS_URL": redis_url,
+            "PORT": str(port),
+            "INTERNAL_PORT": str(free_port()),
+        },
     )
     run = subprocess.Popen(
         [sys.executable, "-m", "service", "run"],

@@ -14,7 +14,7 @@ import pytest
 import redis.asyncio as redis
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
-from apicheck import bearer, check_problem, mint_session
+from apicheck import bearer, check_problem, internal_client, mint_session
 
 from service.app import create_app
 from service.config import Settings
@@ -207,7 +207,8 @@ async def test_a_used_up_quota_is_a_429_problem_over_http(
     assert datetime.datetime.fromisoformat(problem["resets_at"]) == midnight
     assert 0 < int(response.headers["Retry-After"]) <= 86_400
 
-    metrics = await (await quota_client.get("/metrics")).text()
+    async with internal_client(quota_client.app) as internal:
+        metrics = await (await internal.get("/metrics")).text()
     assert 'gp_quota_rejections_total{quota="conversation_messages",tier="free"} 1.0' in metrics
 
     # A pro user on the same app has the pro allowance.

@@ -14,7 +14,7 @@ import pytest
 import redis.asyncio as redis
 from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
-from apicheck import bearer, check_problem, mint_session
+from apicheck import bearer, check_problem, internal_client, mint_session
 
 from service.app import create_app
 from service.config import Settings
@@ -106,10 +106,15 @@ async def test_error_responses_carry_the_headers_too(limited: ClientFactory) -> 
 
 async def test_health_and_metrics_are_never_limited(limited: ClientFactory) -> None:
     async with limited(rate_limit_anonymous="1/60") as client:
-        for path in ["/health/live", "/health/ready", "/health", "/metrics"] * 3:
+        for path in ["/health/live", "/health/ready"] * 3:
             response = await client.get(path)
             assert response.status == 200, path
             assert "RateLimit-Policy" not in response.headers
+        async with internal_client(client.app) as internal:
+            for path in ["/health", "/metrics"] * 3:
+                response = await internal.get(path)
+                assert response.status == 200, path
+                assert "RateLimit-Policy" not in response.headers
         assert (await client.get("/openapi.json")).status == 200
         assert (await client.get("/openapi.json")).status == 429
 
@@ -309,7 +314,8 @@ async def test_with_redis_down_general_limits_fail_open_and_sign_in_is_limited_i
                 assert remaining(response) == {"auth": (left, remaining(response)["auth"][1])}
             await assert_rate_limited(await client.post("/v1/auth/login", json=WRONG_LOGIN), "auth")
 
-            metrics = await (await client.get("/metrics")).text()
+            async with internal_client(client.app) as internal:
+                metrics = await (await internal.get("/metrics")).text()
             assert 'gp_rate_limit_fallbacks_total{mode="local",policy="auth"} 3.0' in metrics
             assert 'gp_rate_limit_rejections_total{policy="auth"} 1.0' in metrics
             assert "gp_rate_limit_redis_errors_total" in metrics

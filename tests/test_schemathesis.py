@@ -200,7 +200,7 @@ def test_operation_conforms_to_its_openapi_description(
         suppress_health_check=list(HealthCheck),
     )
     def conforms(case: Case) -> None:
-        # aiohttp's HTTP parser refuses request lines over 8190 bytes with a plain-text 400
+        # aiohttp's HTTP parser refuses request lines over 8190 bytes with a 400 of its own
         # before the app sees them: a transport limit, not API behaviour.
         assume(len(request_target(case)) < MAX_REQUEST_LINE)
         # A fresh session per case: a case may sign its own session out.

@@ -1,5 +1,6 @@
-"""`python -m service run --workers N`: several processes share the port, and SIGTERM lets
-in-flight requests finish before the processes exit 0."""
+"""`python -m service run --workers N`: several processes share the port, each has an internal
+listener of its own (INTERNAL_PORT+n: /metrics, /health), and SIGTERM lets in-flight requests
+finish before the processes exit 0."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -34,6 +36,7 @@ pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
 class Server:
     process: subprocess.Popen[bytes]
     port: int
+    internal_port: int
     log: Path
 
     @property
@@ -112,16 +115,35 @@ def serving_pid(workers: list[int], client_port: int, server_port: int) -> int |
     return None
 
 
+def free_internal_ports(count: int) -> int:
+    """The first of `count` consecutive ports on 127.0.0.1 that nothing listens on now."""
+    while True:
+        first = free_port()
+        if first + count <= 65536 and all(_free(first + n) for n in range(1, count)):
+            return first
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 @pytest.fixture
 def server(migrated_dsn: str, redis_url: str, tmp_path: Path) -> Iterator[Server]:
     """`python -m service run --workers 2` on a free port, on this test's database and Redis."""
     port = free_port()
+    internal_port = free_internal_ports(2)
     env = {
         **os.environ,
         "DATABASE_URL": migrated_dsn,
         "REDIS_URL": redis_url,
         "HOST": "127.0.0.1",
         "PORT": str(port),
+        "INTERNAL_PORT": str(internal_port),
         "SHUTDOWN_TIMEOUT": str(SHUTDOWN_TIMEOUT),
         "DB_POOL_MIN_SIZE": "1",
         "DATA_DIR": str(tmp_path / "data"),
@@ -136,7 +158,7 @@ def server(migrated_dsn: str, redis_url: str, tmp_path: Path) -> Iterator[Server
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    running = Server(process, port, log)
+    running = Server(process, port, internal_port, log)
     try:
         deadline = time.monotonic() + START_TIMEOUT
         while len(listening_workers(running)) < 2:
@@ -193,6 +215,26 @@ async def test_two_workers_share_the_port_and_both_serve_requests(server: Server
     finally:
         for _, writer in connections:
             writer.close()
+
+
+async def test_each_worker_serves_its_own_metrics_on_its_internal_port(server: Server) -> None:
+    workers = set(listening_workers(server))
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{server.url}/metrics") as public:
+            assert public.status == 404
+            assert public.content_type == "application/problem+json"
+        pids = set()
+        for n in range(2):
+            url = f"http://127.0.0.1:{server.internal_port + n}"
+            async with session.get(f"{url}/metrics") as response:
+                assert response.status == 200
+                text = await response.text()
+            info = next(line for line in text.splitlines() if line.startswith("gp_worker_info{"))
+            pids.add(int(info.split('pid="')[1].split('"')[0]))
+            async with session.get(f"{url}/health") as response:
+                assert response.status == 200
+                assert "pools" in await response.json()
+        assert pids == workers
 
 
 @pytest.fixture

@@ -13,17 +13,18 @@ from aiohttp import web
 
 from service.cache.catalog import SESSIONS, author_renamed
 from service.cache.engine import CACHE
-from service.config import SETTINGS
 from service.domain import audit
 from service.domain.passwords import (
     MAX_PASSWORD_LENGTH,
+    MIN_DISTINCT_CHARACTERS,
+    MIN_PASSWORD_LENGTH,
     hash_password,
     new_token,
     password_problems,
     token_hash,
     verify_password,
 )
-from service.store.db import DATABASE, Connection, transaction, writer
+from service.store.db import DATABASE, Connection, JSONValue, transaction, writer
 from service.store.queries import sessions as session_queries
 from service.store.queries import users as user_queries
 from service.web.api import (
@@ -38,14 +39,22 @@ from service.web.api import (
     validation_problem,
 )
 from service.web.auth import (
-    SESSION_COOKIE,
     CurrentUser,
+    clear_session_cookie,
     forget_sessions,
     require_user,
     session_timeouts,
+    set_session_cookie,
 )
 from service.web.paging import CreatedPosition, Page, PageQuery, page_of, position
 from service.web.problems import Problem, problem_for
+from service.web.ratelimit import (
+    Decision,
+    count_password_attempt,
+    locked_now,
+    login_subject,
+    password_accepted,
+)
 from service.web.request import client_address
 
 log = logging.getLogger("service.handlers.accounts")
@@ -84,6 +93,18 @@ Login = Annotated[
 ]
 # The length policy is password_problems()'s; this bound only keeps hashing cheap.
 Password = Annotated[str, msgspec.Meta(max_length=MAX_PASSWORD_LENGTH)]
+NewPassword = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=MAX_PASSWORD_LENGTH,
+        description=(
+            f"at least {MIN_PASSWORD_LENGTH} characters (NIST SP 800-63B for a password that is "
+            f"the only factor), at least {MIN_DISTINCT_CHARACTERS} of them different, not a "
+            "common password, not containing the username or email; a 422 says which rule"
+        ),
+        examples=["lantern-in-the-fog"],
+    ),
+]
 
 # Which field a unique violation on users is about.
 _UNIQUE_FIELDS = {"users_email_lower_key": "email", "users_username_key": "username"}
@@ -95,7 +116,7 @@ class RegisterBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     email: Email
     username: Username
-    password: Password
+    password: NewPassword
     display_name: DisplayName
 
 
@@ -111,7 +132,7 @@ class MeUpdate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     display_name: DisplayName | msgspec.UnsetType = msgspec.UNSET
     email: Email | msgspec.UnsetType = msgspec.UNSET
-    password: Password | msgspec.UnsetType = msgspec.UNSET
+    password: NewPassword | msgspec.UnsetType = msgspec.UNSET
     current_password: Password | msgspec.UnsetType = msgspec.UNSET
 
 
@@ -239,22 +260,8 @@ def _signed_in_response(
         user=_account(user),
     )
     response = respond(request, body, status=status, private=True)
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=request.app[SETTINGS].session_max_age,
-        path="/",
-        httponly=True,
-        samesite="Lax",
-        secure=request.secure,
-    )
+    set_session_cookie(request, response, token)
     return response
-
-
-def _clear_cookie(request: web.Request, response: web.StreamResponse) -> None:
-    response.del_cookie(
-        SESSION_COOKIE, path="/", httponly=True, samesite="Lax", secure=request.secure
-    )
 
 
 @routes.route(
@@ -291,7 +298,13 @@ async def login(request: web.Request) -> web.Response:
     body = await read_body(request, LoginBody)
     db = writer(request.app[DATABASE])  # a replica may not have the account registered a moment ago
     # Usernames are lower case (CHECK) and emails compare case-insensitively.
-    user = await user_queries.get_user_by_login(db, login=body.login.strip().lower())
+    login = body.login.strip().lower()
+    user = await user_queries.get_user_by_login(db, login=login)
+    # Attempts count against the account whichever address they come from; an unknown login
+    # is limited the same way, so a lock reveals nothing either.
+    attempt = await count_password_attempt(
+        request, login_subject(login) if user is None else str(user.id)
+    )
     # Verify even for an unknown login so the answer and its timing reveal nothing.
     verified = await verify_password(user.password_hash if user else None, body.password)
     ip = client_address(request)
@@ -307,6 +320,8 @@ async def login(request: web.Request) -> web.Response:
             ip=ip,
             details={"login": body.login, "reason": reason or "deactivated"},
         )
+        if not verified and locked_now(attempt):
+            await _record_lock(request, attempt, None if user is None else user.id, body.login)
         raise Problem(
             401,
             "Unauthorized",
@@ -314,6 +329,7 @@ async def login(request: web.Request) -> web.Response:
             type="unauthorized",
             headers={"WWW-Authenticate": 'Bearer realm="ghostypedia"'},
         )
+    await password_accepted(request, attempt)
     async with transaction(db) as conn:
         token, session = await _start_session(request, conn, user.id)
         await audit.record(
@@ -336,7 +352,7 @@ async def logout(request: web.Request) -> web.Response:
     if revoked is not None:
         await forget_sessions(request.app[CACHE], [revoked.token_hash])
     response = no_content()
-    _clear_cookie(request, response)
+    clear_session_cookie(request, response)
     return response
 
 
@@ -438,12 +454,44 @@ async def _check_current_password(
         raise validation_problem(
             [{"field": "current_password", "message": "required to change email or password"}]
         )
+    # A stolen token must not make an unlimited password oracle: these checks count against the
+    # account like sign-ins do.
+    attempt = await count_password_attempt(request, str(user.id))
     credentials = await user_queries.get_user_credentials_by_id(
         writer(request.app[DATABASE]), id=user.id
     )
     stored = credentials.password_hash if credentials else None
     if not await verify_password(stored, current_password):
+        if locked_now(attempt):
+            await _record_lock(request, attempt, user.id, None)
         raise validation_problem([{"field": "current_password", "message": "is wrong"}])
+    await password_accepted(request, attempt)
+
+
+async def _record_lock(
+    request: web.Request, attempt: Decision | None, user_id: uuid.UUID | None, login: str | None
+) -> None:
+    """Audit that failed password attempts have just locked an account (user_id None: an
+    unknown `login`)."""
+    assert attempt is not None
+    policy = attempt.limit.policy
+    details: dict[str, JSONValue] = {
+        "failures": policy.quota,
+        "window_seconds": policy.window,
+        "locked_seconds": attempt.reset_seconds,
+        "via": "password_change" if login is None else "login",
+    }
+    if login is not None:
+        details["login"] = login
+    await audit.record(
+        writer(request.app[DATABASE]),
+        "auth.account_locked",
+        "user",
+        user_id,
+        actor_id=user_id if login is None else None,  # a password change: the signed-in user
+        ip=client_address(request),
+        details=details,
+    )
 
 
 @routes.route(
@@ -514,5 +562,5 @@ async def revoke_my_session(request: web.Request) -> web.Response:
     await forget_sessions(request.app[CACHE], [revoked.token_hash])
     response = no_content()
     if session_id == user.session_id:
-        _clear_cookie(request, response)
+        clear_session_cookie(request, response)
     return response

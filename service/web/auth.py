@@ -42,10 +42,14 @@ from service.store.queries import sessions as session_queries
 from service.store.queries.enums import UsersRole, UsersTier
 from service.store.redis import REDIS_HEALTH
 from service.web.problems import Problem
+from service.web.request import is_secure
 
 log = logging.getLogger("service.web.auth")
 
 SESSION_COOKIE = "gp_session"
+# The cookie's name when it is Secure: browsers accept a `__Host-` cookie only from HTTPS, with
+# Path=/ and no Domain, so neither plain HTTP nor a sibling subdomain can plant or replace it.
+SECURE_SESSION_COOKIE = "__Host-" + SESSION_COOKIE
 # Who may write content and see drafts; `require_role(request, *EDITOR_ROLES)` and can_edit.
 EDITOR_ROLES: Final = ("editor", "admin")
 # Seconds a session lookup stays in the cache: the bound on how late a change made in SQL
@@ -95,7 +99,50 @@ def presented_token(request: web.Request) -> str | None:
             # A Bearer header is the client's choice of credentials: a bad one is not
             # silently replaced by whatever cookie the browser also holds.
             return credentials.strip()
-    return request.cookies.get(SESSION_COOKIE)
+    cookies = request.cookies
+    if not cookies:
+        return None
+    # Only the name this request would set: a secure request ignores a plain `gp_session`
+    # (which plain HTTP could have planted).
+    return cookies.get(session_cookie_name(request))
+
+
+def cookie_secure(request: web.Request) -> bool:
+    """Whether the session cookie is Secure for this request: COOKIE_SECURE=always, or auto
+    (the default) and the request came over HTTPS, directly or through a trusted proxy."""
+    mode = request.app[SETTINGS].cookie_secure
+    return mode == "always" or (mode == "auto" and is_secure(request))
+
+
+def session_cookie_name(request: web.Request) -> str:
+    """`__Host-gp_session` when the cookie is Secure for this request, else `gp_session`."""
+    return SECURE_SESSION_COOKIE if cookie_secure(request) else SESSION_COOKIE
+
+
+def set_session_cookie(request: web.Request, response: web.StreamResponse, token: str) -> None:
+    """Send the session token as an HttpOnly, SameSite=Lax cookie living as long as sessions."""
+    secure = cookie_secure(request)
+    response.set_cookie(
+        SECURE_SESSION_COOKIE if secure else SESSION_COOKIE,
+        token,
+        max_age=request.app[SETTINGS].session_max_age,
+        path="/",
+        httponly=True,
+        samesite="Lax",
+        secure=secure,
+    )
+
+
+def clear_session_cookie(request: web.Request, response: web.StreamResponse) -> None:
+    """Tell the browser to drop the session cookie this request would carry."""
+    secure = cookie_secure(request)
+    response.del_cookie(
+        SECURE_SESSION_COOKIE if secure else SESSION_COOKIE,
+        path="/",
+        httponly=True,
+        samesite="Lax",
+        secure=secure,
+    )
 
 
 def _well_formed(token: str) -> bool:

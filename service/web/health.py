@@ -1,12 +1,20 @@
 """Health endpoints: liveness of the process, readiness of its dependencies, and the details.
 
+On the public port (for load balancers and orchestrators), with minimal bodies:
+
 - `/health/live`: the process answers (no dependency is asked).
 - `/health/ready`: PostgreSQL reachable with every migration applied, every generated query
   prepared against it at start-up, and Redis reachable unless REDIS_REQUIRED=false; else 503.
+  The body says which checks passed, with no latencies, error names or versions.
+
+On the internal listener only (INTERNAL_HOST:INTERNAL_PORT, see service/runner.py), with those
+two as well:
+
 - `/health`: the details for people and dashboards. `healthy`; `degraded` (200) when the
   service answers but something is off (Redis unreachable, cache breaker open, migrations
   pending); `unhealthy` (503) when PostgreSQL cannot be reached. Also latencies, pool usage,
-  cache figures, uptime and the last unexpected errors (exception type, time and path only).
+  cache figures, uptime, the start-up query check and the last unexpected errors (exception
+  type, time, path and request id: other clients' data, so never on the public port).
 """
 
 from __future__ import annotations
@@ -34,9 +42,19 @@ from service.web.problems import RECENT_ERRORS
 CHECK_TIMEOUT = 2.0
 
 routes = Routes(tag="operations")
+# Served only by the internal listener's app (create_internal_app).
+internal_routes = Routes(tag="operations")
 
 # When this process started (monotonic clock), for uptime.
 STARTED_AT = web.AppKey("started_at", float)
+# In the internal listener's app: the app whose state it reports.
+SERVED_APP = web.AppKey("served_app", web.Application)
+
+
+def served(request: web.Request) -> web.Application:
+    """The app a health or metrics request is about: its own, or the one the internal
+    listener reports on."""
+    return request.app.get(SERVED_APP, request.app)
 
 
 def expected_migrations() -> list[str]:
@@ -112,35 +130,38 @@ async def live(request: web.Request) -> web.Response:
 @routes.route("GET", "/health/ready", response=dict[str, Any], errors=[503])
 async def ready(request: web.Request) -> web.Response:
     """PostgreSQL reachable with every migration applied, and Redis (if required); else 503."""
-    checks = await run_checks(request.app)
-    redis_required = request.app[SETTINGS].redis_required
-    report = {
-        "database": checks.database.report(),
-        "redis": {**checks.redis.report(), "required": redis_required},
-        "migrations": {"ok": checks.migrations_ok, "pending": checks.pending},
-    }
-    schema = request.app.get(SCHEMA_CHECK)
-    report["queries"] = {
-        "ok": schema is not None and schema.ok,
-        "failures": [str(f) for f in schema.failures] if schema else [],
-        "error": schema.error if schema else "not checked",
-    }
+    app = served(request)
+    checks = await run_checks(app)
+    redis_required = app[SETTINGS].redis_required
+    queries = _queries_ok(app)
     is_ready = (
         checks.database.ok
         and checks.migrations_ok
         and (checks.redis.ok or not redis_required)
-        and report["queries"]["ok"]
+        and queries
     )
+    report = {
+        "database": checks.database.ok,
+        "redis": checks.redis.ok,
+        "migrations": checks.migrations_ok,
+        "queries": queries,
+    }
     body = {"status": "ready" if is_ready else "not_ready", "checks": report}
     return _json(body, ok=is_ready)
 
 
-@routes.route("GET", "/health", response=dict[str, Any], errors=[503])
+def _queries_ok(app: web.Application) -> bool:
+    schema = app.get(SCHEMA_CHECK)
+    return schema is not None and schema.ok
+
+
+@internal_routes.route("GET", "/health", response=dict[str, Any], errors=[503])
 async def details(request: web.Request) -> web.Response:
     """Status (healthy, degraded, unhealthy: 503), latencies, pools, cache, uptime, errors."""
-    app = request.app
+    app = served(request)
     checks = await run_checks(app)
     cache = _cache_report(app)
+    schema = app.get(SCHEMA_CHECK)
     problems = []
     if not checks.database.ok:
         problems.append(f"PostgreSQL unreachable ({checks.database.error})")
@@ -148,8 +169,13 @@ async def details(request: web.Request) -> web.Response:
         problems.append(f"Redis unreachable ({checks.redis.error})")
     if checks.pending:
         problems.append(f"{len(checks.pending)} migrations pending")
+    if not _queries_ok(app):
+        problems.append("generated queries do not all prepare against the schema")
     if cache is not None and cache["breaker"] != "closed":
         problems.append(f"cache circuit breaker {cache['breaker']}")
+    replica = _replica_report(app)
+    if replica is not None and not replica["ok"]:
+        problems.append(f"replica not used: {replica['error']}; reads go to the primary")
     status = "healthy" if not problems else "degraded" if checks.database.ok else "unhealthy"
     recent = app.get(RECENT_ERRORS)
     body = {
@@ -159,10 +185,16 @@ async def details(request: web.Request) -> web.Response:
         "checks": {
             "database": checks.database.report(),
             "redis": {**checks.redis.report(), "required": app[SETTINGS].redis_required},
+            **({} if replica is None else {"replica": replica}),
             "migrations": {
                 "ok": checks.migrations_ok,
                 "applied": len(checks.applied),
                 "pending": checks.pending,
+            },
+            "queries": {
+                "ok": _queries_ok(app),
+                "failures": [str(f) for f in schema.failures] if schema else [],
+                "error": schema.error if schema else "not checked",
             },
         },
         "pools": _pool_report(app),
@@ -183,6 +215,21 @@ def _pool_stats(pool: asyncpg.Pool[asyncpg.Record]) -> dict[str, int]:
         "idle": idle,
         "min": pool.get_min_size(),
         "max": pool.get_max_size(),
+    }
+
+
+def _replica_report(app: web.Application) -> dict[str, Any] | None:
+    """The replica as last checked (service/store/replica.py); None without one."""
+    database = app[DATABASE]
+    if database.replica is None:
+        return None
+    status = database.status
+    return {
+        "ok": status.usable,
+        "reachable": status.reachable,
+        "lag_seconds": None if status.lag is None else round(status.lag, 3),
+        "fallbacks": status.fallbacks,
+        "error": status.error,
     }
 
 
@@ -210,11 +257,10 @@ def _cache_report(app: web.Application) -> dict[str, Any] | None:
 
 
 def document(openapi: dict[str, Any]) -> None:
-    """Describe the health 503s as what they are: the same JSON report, not a problem body."""
-    for path in ("/health/ready", "/health"):
-        responses = openapi["paths"][path]["get"]["responses"]
-        responses["503"] = {
-            "description": "not ready / unhealthy: the same report, naming the failing checks",
-            "headers": responses["503"].get("headers", {}),
-            "content": {"application/json": {"schema": {"type": "object"}}},
-        }
+    """Describe the readiness 503 as what it is: the same JSON report, not a problem body."""
+    responses = openapi["paths"]["/health/ready"]["get"]["responses"]
+    responses["503"] = {
+        "description": "not ready: the same report, naming the failing checks",
+        "headers": responses["503"].get("headers", {}),
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    }

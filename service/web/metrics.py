@@ -4,9 +4,10 @@ Each app has its own registry. Requests are labelled by route pattern (`/v1/ghos
 never by raw path, so label sets stay bounded; unmatched paths share the route "unmatched".
 Pool, cache, rate-limit and error figures are read from the app when scraped.
 
-Every worker process (WORKERS=n) keeps its own figures and answers /metrics with them alone;
-the workers share one port, so a scrape reaches one of them at random (`gp_worker_info` names
-its pid). For exact totals run one worker per port and scrape each; prometheus-client's
+`/metrics` is served only by the internal listener (INTERNAL_HOST:INTERNAL_PORT), never on the
+public port, and its own scrapes are not counted. Every worker process (WORKERS=n) keeps its
+own figures and has an internal listener of its own, worker n on INTERNAL_PORT+n
+(`gp_worker_info` names its pid): scrape each for exact totals. prometheus-client's
 multiprocess mode (shared files under PROMETHEUS_MULTIPROC_DIR) is not wired in.
 """
 
@@ -39,8 +40,9 @@ from prometheus_client.registry import Collector
 
 from service.cache.engine import CACHE
 from service.store.db import DATABASE
+from service.store.insight import QueryCollector
 from service.web.api import Routes
-from service.web.health import STARTED_AT
+from service.web.health import STARTED_AT, served
 from service.web.problems import RECENT_ERRORS
 from service.web.ratelimit import RATE_LIMITER
 from service.web.request import Handler
@@ -132,6 +134,7 @@ class Metrics:
             registry=self.registry,
         )
         self.registry.register(AppCollector(app))
+        self.registry.register(QueryCollector())  # gp_query_*: per generated query
         ProcessCollector(registry=self.registry)
         PlatformCollector(registry=self.registry)
 
@@ -199,6 +202,23 @@ def _pool_metrics(app: web.Application) -> Iterable[Metric]:
         limits.add_metric([name], pool.get_max_size())
     yield connections
     yield limits
+    if database.replica is not None:
+        status = database.status
+        lag = GaugeMetricFamily(
+            "gp_db_replica_lag_seconds",
+            "How far the replica is behind the primary, as last checked (NaN: not known)",
+        )
+        lag.add_metric([], float("nan") if status.lag is None else status.lag)
+        used = GaugeMetricFamily(
+            "gp_db_replica_used",
+            "1 while reads go to the replica; 0 while it is unreachable or lags too far",
+        )
+        used.add_metric([], 1.0 if status.usable else 0.0)
+        fallbacks = CounterMetricFamily(
+            "gp_db_replica_fallbacks", "Reads that failed on the replica and the primary answered"
+        )
+        fallbacks.add_metric([], status.fallbacks)
+        yield from (lag, used, fallbacks)
 
 
 def _cache_metrics(app: web.Application) -> Iterable[Metric]:
@@ -295,16 +315,8 @@ async def metrics_middleware(request: web.Request, handler: Handler) -> web.Stre
 @routes.route("GET", "/metrics")
 async def metrics_endpoint(request: web.Request) -> web.Response:
     """Prometheus metrics of this process (text exposition format)."""
-    body, content_type = request.app[METRICS].exposition(request.headers.get("Accept", ""))
+    body, content_type = served(request)[METRICS].exposition(request.headers.get("Accept", ""))
     response = web.Response(body=body)
     response.headers["Content-Type"] = content_type
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def document(openapi: dict[str, Any]) -> None:
-    """Describe /metrics in the OpenAPI document as the text it is, not JSON."""
-    openapi["paths"]["/metrics"]["get"]["responses"]["200"] = {
-        "description": "Prometheus text exposition format (OpenMetrics when asked for)",
-        "content": {"text/plain": {"schema": {"type": "string"}}},
-    }

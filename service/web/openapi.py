@@ -53,12 +53,13 @@ bookmarks, reading progress, comments, recommendations and conversations.
 
 **Authentication.** `POST /v1/auth/register` or `POST /v1/auth/login` answers a session
 `token`: send it as `Authorization: Bearer <token>` (the *Authorize* button here), or rely on
-the HttpOnly `gp_session` cookie those calls also set. Operations with a lock need one.
+the HttpOnly `gp_session` cookie those calls also set (`__Host-gp_session`, Secure, over
+HTTPS). Operations with a lock need one.
 
 **Errors** are RFC 9457 `application/problem+json`: `type`, `title`, `status`, `detail`,
 `instance`, `request_id`, and for 422 an `errors` list naming each invalid field.
-aiohttp itself answers a plain-text 400, before the API sees it, to a request line or header
-over 8,190 bytes.
+A request line or header over 8,190 bytes, or a request that is not HTTP, is answered a 400
+problem before the API sees it, with an empty `instance`.
 
 **Cursor pagination.** Lists take `?limit=` (1-100, default 20) and `?cursor=`, and answer
 `{"items": [...], "next_cursor": "..."}`. Pass `next_cursor` back as `cursor` for the next page;
@@ -107,8 +108,8 @@ PROBLEM_SCHEMA_REF = "#/components/schemas/ProblemDetails"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 ERROR_TITLES = {
-    400: "Malformed request: the body is not JSON (problem+json), or the request line or a "
-    "header is over 8,190 bytes (aiohttp's plain text, before the API sees the request)",
+    400: "Malformed request: the body is not JSON, or the request line or a header is over "
+    "8,190 bytes or not HTTP (answered before the API sees the request, with an empty instance)",
     401: "Not signed in",
     403: "Not allowed",
     404: "Not found",
@@ -234,8 +235,6 @@ def _problem_response(status: int) -> dict[str, Any]:
             "example": _problem_example(status),
         }
     }
-    if status == 400:  # aiohttp's own answer to an over-long request line or header
-        content["text/plain"] = {"schema": {"type": "string"}, "example": "Bad Request"}
     response: dict[str, Any] = {
         "description": ERROR_TITLES.get(status, "error"),
         "content": content,
@@ -396,7 +395,12 @@ def build(
             "schemas": components,
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer"},
-                "cookie": {"type": "apiKey", "in": "cookie", "name": "gp_session"},
+                "cookie": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "gp_session",
+                    "description": "named `__Host-gp_session` (and Secure) over HTTPS",
+                },
             },
         },
     }

@@ -11,6 +11,7 @@ import asyncpg
 import msgspec
 from aiohttp import web
 
+from service.store.db import WritersBusy
 from service.web.request import REQUEST_ID, Handler
 
 log = logging.getLogger("service.web.problems")
@@ -45,13 +46,18 @@ class Problem(Exception):
 
 def problem_response(request: web.Request, problem: Problem) -> web.Response:
     """Serialize a Problem, with the request id and the request path as `instance`."""
+    return encode_problem(problem, instance=request.path, request_id=request.get(REQUEST_ID, ""))
+
+
+def encode_problem(problem: Problem, *, instance: str, request_id: str) -> web.Response:
+    """A Problem as a response; `instance` is the request's path, or "" when it has none."""
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_BASE + problem.type if problem.type else "about:blank",
         "title": problem.title,
         "status": problem.status,
         "detail": problem.detail or problem.title,
-        "instance": request.path,
-        "request_id": request.get(REQUEST_ID, ""),
+        "instance": instance,
+        "request_id": request_id,
         **problem.extra,
     }
     if problem.errors is not None:
@@ -75,17 +81,38 @@ def unavailable(detail: str, retry_after: int = 2) -> Problem:
     )
 
 
-# Errors that mean "the database cannot serve now", not "the request is wrong".
+def busy(retry_after: int = 1) -> Problem:
+    """503 for a write that met a lock held by another change: retrying shortly succeeds."""
+    return Problem(
+        503,
+        "Service Unavailable",
+        "busy: another change holds what this request needs; retry shortly",
+        type="busy",
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+# Errors that mean "the database cannot serve now", not "the request is wrong". Connection
+# classes (08: gone, never opened), operator intervention (57: shutdown, cancel, starting up),
+# and asyncpg's own states of a connection the server dropped mid-protocol during a shutdown
+# (InterfaceError "connection is closed", InternalClientError "cannot switch to state 12").
 _UNAVAILABLE = (
-    asyncpg.exceptions.CannotConnectNowError,
-    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
     asyncpg.exceptions.InterfaceError,
+    asyncpg.exceptions.InternalClientError,
     asyncpg.exceptions.TooManyConnectionsError,
-    asyncpg.exceptions.AdminShutdownError,
-    asyncpg.exceptions.QueryCanceledError,
     ConnectionError,
     OSError,
     TimeoutError,
+)
+# Errors that mean "another transaction is in the way; the same request succeeds if retried":
+# a lock wait over DB_LOCK_TIMEOUT (55P03), a deadlock or serialization failure (class 40), or
+# every write slot of the pool taken by writers waiting on locks.
+_BUSY = (
+    asyncpg.exceptions.LockNotAvailableError,
+    asyncpg.exceptions.TransactionRollbackError,
+    WritersBusy,
 )
 
 
@@ -117,6 +144,8 @@ def problem_for(exc: BaseException) -> Problem | None:
             f" (SQLSTATE {sqlstate})" if sqlstate else ""
         )
         return Problem(422, "Unprocessable Content", detail, type="validation")
+    if isinstance(exc, _BUSY):
+        return busy()
     if isinstance(exc, _UNAVAILABLE):
         return unavailable("the database is unavailable; try again shortly")
     return None

@@ -25,12 +25,17 @@ _ID_PREFIX = secrets.token_hex(8)
 _ID_COUNTER = itertools.count(1)
 
 
+def new_request_id() -> str:
+    """A request id of this process's own (32 hex digits)."""
+    return f"{_ID_PREFIX}{next(_ID_COUNTER):016x}"
+
+
 @web.middleware
 async def request_id_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Accept a sane X-Request-ID or make one; echo it on the response."""
     incoming = request.headers.get(REQUEST_ID_HEADER, "")
     valid = 0 < len(incoming) <= 128 and incoming.isprintable() and incoming.isascii()
-    request_id = incoming if valid else f"{_ID_PREFIX}{next(_ID_COUNTER):016x}"
+    request_id = incoming if valid else new_request_id()
     request[REQUEST_ID] = request_id
     try:
         response = await handler(request)
@@ -81,6 +86,22 @@ def client_address(
             if not _in(address, trusted):
                 break
     return client
+
+
+def is_secure(request: web.Request) -> bool:
+    """Whether the client reached us over HTTPS: TLS on this socket, or a trusted proxy
+    (TRUSTED_PROXIES) saying so in X-Forwarded-Proto (the value the nearest proxy added)."""
+    if request.secure:
+        return True
+    forwarded = request.headers.get("X-Forwarded-Proto")
+    if forwarded is None:
+        return False
+    trusted = request.config_dict.get(TRUSTED_PROXIES, ())
+    peer = _address(request.remote or "")
+    if not trusted or peer is None or not _in(peer, trusted):
+        return False
+    nearest = request.headers.getall("X-Forwarded-Proto")[-1].rpartition(",")[2]
+    return nearest.strip().lower() == "https"
 
 
 def _address(text: str) -> Address | None:
