@@ -1,15 +1,23 @@
-"""Search latency as the catalogue grows: p50/p95 at 10k and 100k synthetic entities.
+"""Search latency as the catalogue grows: p50/p95 per search at 10k, 100k (and 1M) entities.
 
-    BENCH_DATABASE_URL=postgres://... python -m bench.bench_search [--rounds N]
+    BENCH_DATABASE_URL=postgres://... python -m bench.bench_search [--rounds N] [--sizes 10000,...]
 
 `main(dsn)` creates a scratch database on dsn's server (so whatever dsn holds does not skew
-the figures), migrates it, loads 10k synthetic entities (plus 5k stories) with
-`service.dev.seed.synthetic`, times a fixed set of searches, adds 90k more entities, times them
-again and drops the database. Each search is what GET /v1/search asks the database: one page
-(SearchContent, 20 rows), the facets over the whole result set (SearchFacets) and, when nothing
-matched, the spelling suggestions (SuggestSpellings), called through the generated functions
-on one connection. Growth is the 100k p50 over the 10k p50: broad searches grow with the
-number of matches they rank and count; selective ones stay nearly flat.
+the figures), migrates it, loads synthetic entities (half as many stories) with
+`service.dev.seed.synthetic` (COPY; no users or interactions, search reads neither), times a
+fixed set of searches, adds rows up to the next size, times them again, and drops the database.
+
+Modes, each what GET /v1/search asks the database for a first page of 20:
+- keyword: SearchContent (page, total and facets in one statement, SEARCH_COUNT_CAP and
+  SEARCH_CANDIDATE_CAP at their defaults), plus SuggestSpellings when nothing matched.
+- exact: SearchContentExactReference, the ranking of every match (what keyword search cost
+  before it was bounded; page only, no counts). The reference, not a service path.
+- semantic / hybrid: SearchSemantic (queries/semantic.sql) over ghost_embeddings and
+  story_embeddings. Embedding a million texts with the model takes hours on two cores, so the
+  rows' vectors are made from word vectors: each row's vector is the normalised mean of the
+  vectors of its vocabulary words (name, description, tags), and a search's vector the same for
+  its words. The output says where the word vectors came from.
+Growth is the last size's p95 over the one before.
 """
 
 from __future__ import annotations
@@ -17,7 +25,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
+import hashlib
 import os
+import re
 import secrets
 import statistics
 import sys
@@ -25,15 +35,22 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
+import numpy as np
+
+from service.config import Settings
 from service.dev import seed
 from service.dev.migrations import dbmate
 from service.dev.servers import create_database, drop_database
-from service.store.db import create_pool
+from service.store.db import Connection, create_pool
 from service.store.queries import search as search_queries
 
 SIZES: Final = (10_000, 100_000)
 PAGE_ROWS: Final = 20
 TOP_TAGS: Final = 10
+DIMENSIONS: Final = 384
+# Vector candidates per kind for semantic/hybrid (HNSW answers at most ef_search = 40).
+VECTOR_CANDIDATES: Final = 40
+DEFAULTS: Final = Settings()
 # Over the synthetic vocabulary (service.dev.seed): broad words, a phrase, exclusions, an OR, a
 # tag filter, a kind filter, and a typo that full-text cannot find (the did-you-mean path).
 SEARCHES: Final[tuple[tuple[str, dict[str, Any]], ...]] = (
@@ -45,17 +62,39 @@ SEARCHES: Final[tuple[tuple[str, dict[str, Any]], ...]] = (
     ("restless knight", {"kind": "story"}),
     ("Whispring Sailer", {}),
 )
+MODES: Final = ("keyword", "exact", "semantic", "hybrid")
+Search = Callable[[Connection, str, dict[str, Any]], Awaitable[None]]
 
 
-async def run_search(db: Any, query: str, options: dict[str, Any]) -> None:
-    """The database work of one GET /v1/search first page."""
+async def keyword(db: Connection, query: str, options: dict[str, Any]) -> None:
+    """The database work of one GET /v1/search?mode=keyword first page."""
     kind = options.get("kind", "all")
-    tags = options.get("tags", [])
-    await search_queries.search_content(
+    row = await search_queries.search_content(
         db,
         query=query,
         kind=kind,
-        tags=tags,
+        tags=options.get("tags", []),
+        entity_type=None,
+        count_cap=DEFAULTS.search_count_cap,
+        candidate_cap=DEFAULTS.search_candidate_cap,
+        after_id=None,
+        after_title_match=None,
+        after_rank=None,
+        after_kind=None,
+        max_rows=PAGE_ROWS + 1,
+        max_tags=TOP_TAGS,
+    )
+    if row is None or row.ghost_matches + row.story_matches == 0:
+        await search_queries.suggest_spellings(db, query=query, kind=kind, max_rows=5)
+
+
+async def exact(db: Connection, query: str, options: dict[str, Any]) -> None:
+    """The reference: every match ranked (the page only)."""
+    await search_queries.search_content_exact_reference(
+        db,
+        query=query,
+        kind=options.get("kind", "all"),
+        tags=options.get("tags", []),
         entity_type=None,
         after_id=None,
         after_title_match=None,
@@ -63,11 +102,98 @@ async def run_search(db: Any, query: str, options: dict[str, Any]) -> None:
         after_kind=None,
         max_rows=PAGE_ROWS + 1,
     )
-    facets = await search_queries.search_facets(
-        db, query=query, kind=kind, tags=tags, entity_type=None, max_tags=TOP_TAGS
-    )
-    if not any(row.facet == "total" and row.matches for row in facets):
-        await search_queries.suggest_spellings(db, query=query, kind=kind, max_rows=5)
+
+
+class WordVectors:
+    """A vector per vocabulary word, and text vectors as the normalised mean of their words'."""
+
+    def __init__(self) -> None:
+        vocabulary = sorted(
+            {w.lower() for w in (*seed.WORDS, *seed.NOUNS, *seed.ORIGINS)}
+            | {part for tag in seed.TAGS for part in tag.split("-")}
+        )
+        # No model runtime in the tree to embed the words with: seeded random directions, so
+        # texts sharing words are near each other (the shape an index sees), without meaning.
+        rng = np.random.default_rng(11)
+        vectors = rng.standard_normal((len(vocabulary), DIMENSIONS)).astype(np.float32)
+        self.source = "seeded random word vectors (no model runtime to embed the vocabulary)"
+        self.index = {word: i for i, word in enumerate(vocabulary)}
+        self.vectors = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+    def of(self, text: str) -> list[float]:
+        """The normalised mean vector of the vocabulary words in `text`."""
+        rows = [self.index[w] for w in re.findall(r"[a-z]+", text.lower()) if w in self.index]
+        mean = self.vectors[rows].mean(axis=0) if rows else self.vectors[0]
+        return [float(x) for x in mean / np.linalg.norm(mean)]
+
+
+def semantic_search(words: WordVectors, *, hybrid: bool) -> Search:
+    """A semantic or hybrid first page through SearchSemantic, the query vector from `words`."""
+    from service.store.queries import semantic as semantic_queries
+
+    async def run(db: Connection, query: str, options: dict[str, Any]) -> None:
+        await semantic_queries.search_semantic(
+            db,
+            query=query,
+            use_keywords=hybrid,
+            kind=options.get("kind", "all"),
+            tags=options.get("tags", []),
+            entity_type=None,
+            candidates=VECTOR_CANDIDATES,
+            embedding=words.of(query),
+            after_id=None,
+            after_score=None,
+            after_kind=None,
+            max_rows=PAGE_ROWS + 1,
+        )
+
+    return run
+
+
+def semantic_unavailable() -> str | None:
+    """Why semantic/hybrid cannot be measured, or None when they can."""
+    try:
+        from service.store.queries import semantic as semantic_queries
+    except ImportError:
+        return "no SearchSemantic query (queries/semantic.sql) yet"
+    if not hasattr(semantic_queries, "search_semantic"):
+        return "no SearchSemantic query (queries/semantic.sql) yet"
+    return None
+
+
+async def embed_rows(dsn: str, words: WordVectors) -> int:
+    """Give every entity and story without an embedding one made from its words (COPY)."""
+    pool = await create_pool(dsn, min_size=1, max_size=1)
+    zero_hash = hashlib.sha256(b"bench word vectors").digest()
+    added = 0
+    try:
+        async with pool.acquire() as conn:
+            for table, key, text in (
+                ("ghost_embeddings", "ghost_entity_id", "g.name || ' ' || g.description"),
+                ("story_embeddings", "story_id", "g.title || ' ' || g.summary"),
+            ):
+                source = "ghost_entities" if table == "ghost_embeddings" else "stories"
+                rows = await conn.fetch(
+                    f"SELECT g.id, {text} || ' ' || array_to_string(g.tags, ' ') AS text "  # noqa: S608
+                    f"FROM {source} AS g LEFT JOIN {table} AS e ON e.{key} = g.id "
+                    f"WHERE e.{key} IS NULL"
+                )
+
+                for start in range(0, len(rows), 10_000):
+                    batch = rows[start : start + 10_000]
+                    await conn.execute(
+                        f"INSERT INTO {table} ({key}, content_hash, embedding) "  # noqa: S608
+                        "SELECT t.id, $3, t.v::vector "
+                        "FROM unnest($1::uuid[], $2::text[]) AS t (id, v)",
+                        [row["id"] for row in batch],
+                        [str(words.of(row["text"])) for row in batch],
+                        zero_hash,
+                    )
+                added += len(rows)
+            await conn.execute("ANALYZE ghost_embeddings, story_embeddings")
+    finally:
+        await pool.close()
+    return added
 
 
 async def timings(call: Callable[[], Awaitable[None]], rounds: int) -> list[float]:
@@ -86,78 +212,127 @@ def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20, method="inclusive")[-1]
 
 
-async def measure(dsn: str, rounds: int) -> dict[str, list[float]]:
-    """Per search label, the milliseconds of each round."""
+async def measure(
+    dsn: str, rounds: int, modes: dict[str, Search]
+) -> dict[tuple[str, str], list[float]]:
+    """Per (mode, search label), the milliseconds of each round."""
     pool = await create_pool(dsn, min_size=1, max_size=1)
     try:
         async with pool.acquire() as conn:
             results = {}
-            for query, options in SEARCHES:
-                label = query + "".join(f" {k}={v}" for k, v in options.items())
-                results[label] = await timings(
-                    functools.partial(run_search, conn, query, options), rounds
-                )
+            for mode, run in modes.items():
+                for query, options in SEARCHES:
+                    label = query + "".join(f" {k}={v}" for k, v in options.items())
+                    results[mode, label] = await timings(
+                        functools.partial(run, conn, query, options), rounds
+                    )
             return results
     finally:
         await pool.close()
 
 
-async def main(dsn: str, rounds: int = 20) -> None:
-    """Print p50/p95 of each search at 10k and 100k entities, with the growth factor."""
+async def main(dsn: str, rounds: int = 20, sizes: tuple[int, ...] = SIZES) -> None:
+    """Print p50/p95 of each search and mode at each size, with the growth factor."""
     name = f"gp_bench_search_{secrets.token_hex(4)}"
     url = create_database(dsn, name)
+    words = WordVectors()
+    missing = semantic_unavailable()
+    modes: dict[str, Search] = {"keyword": keyword, "exact": exact}
+    if missing is None:
+        modes["semantic"] = semantic_search(words, hybrid=False)
+        modes["hybrid"] = semantic_search(words, hybrid=True)
+    figures: list[dict[tuple[str, str], list[float]]] = []
     try:
         dbmate("--wait", "--migration-lock", "up", "--strict", url=url, capture=True)
-        figures: list[dict[str, list[float]]] = []
         loaded = 0
-        for size in SIZES:
-            # Incremental: the second load adds to the first (another seed, other names).
-            await seed.synthetic(url, size - loaded, seed=size)
+        for size in sizes:
+            started = time.perf_counter()
+            # Incremental: each load adds to the last (another seed, other names).
+            await seed.synthetic(url, size - loaded, seed=size, interactions=False)
+            load_time = time.perf_counter() - started
+            embedded = await embed_rows(url, words) if missing is None else 0
+            print(
+                f"{size:,} entities: loaded {size - loaded:,} in {load_time:.0f}s"
+                + (
+                    f", {embedded:,} word-vector embeddings in "
+                    f"{time.perf_counter() - started - load_time:.0f}s"
+                    if embedded
+                    else ""
+                ),
+                file=sys.stderr,
+                flush=True,
+            )
             loaded = size
-            figures.append(await measure(url, rounds))
+            figures.append(await measure(url, rounds, modes))
     finally:
         drop_database(dsn, name)
-    small, large = figures
+    report(figures, sizes, rounds, words.source if missing is None else None, missing)
+
+
+def report(
+    figures: list[dict[tuple[str, str], list[float]]],
+    sizes: tuple[int, ...],
+    rounds: int,
+    vectors: str | None,
+    missing: str | None,
+) -> None:
+    """The table: one line per search and mode, p50/p95 per size, and the growth."""
     print(
-        f"search: page ({PAGE_ROWS} rows) + facets (+ did-you-mean when nothing matched), "
-        f"{rounds} rounds per search, ms"
+        f"search: first page of {PAGE_ROWS}, {rounds} rounds per search, ms; keyword caps: "
+        f"count {DEFAULTS.search_count_cap}, candidates {DEFAULTS.search_candidate_cap} per kind"
     )
-    header = (
-        f"{'search':<32} {'10k p50':>8} {'10k p95':>8} {'100k p50':>9} {'100k p95':>9} "
-        f"{'growth':>7}"
+    if vectors:
+        print(f"semantic/hybrid vectors: mean of word vectors per text; {vectors}")
+    names = [f"{s // 1_000_000}M" if s >= 1_000_000 else f"{s // 1000}k" for s in sizes]
+    header = f"{'search':<28} {'mode':<8}" + "".join(
+        f" {n + ' p50':>9} {n + ' p95':>9}" for n in names
     )
+    if len(sizes) > 1:
+        header += f" {'growth':>7}"
     print(header)
     print("-" * len(header))
-    every_small: list[float] = []
-    every_large: list[float] = []
-    for label, before in small.items():
-        after = large[label]
-        every_small += before
-        every_large += after
-        row(label, before, after)
-    print("-" * len(header))
-    row("all searches", every_small, every_large)
+    for mode in MODES:
+        if not any(m == mode for m, _ in figures[0]):
+            print(f"{'all searches':<28} {mode:<8} n/a: {missing}")
+            continue
+        every: list[list[float]] = [[] for _ in sizes]
+        for (m, label), _ in figures[0].items():
+            if m != mode:
+                continue
+            series = [f[m, label] for f in figures]
+            for i, values in enumerate(series):
+                every[i] += values
+            line(label, mode, series)
+        line("all searches", mode, every)
+        print("-" * len(header))
 
 
-def row(label: str, before: list[float], after: list[float]) -> None:
-    """One table line: p50/p95 at both sizes and the p50 growth factor."""
-    low, high = statistics.median(before), statistics.median(after)
-    print(
-        f"{label[:32]:<32} {low:>8.2f} {p95(before):>8.2f} {high:>9.2f} {p95(after):>9.2f} "
-        f"{high / low:>6.1f}x"
-    )
+def line(label: str, mode: str, series: list[list[float]]) -> None:
+    """One table line: p50/p95 at each size and the p95 growth over the last step."""
+    text = f"{label[:28]:<28} {mode:<8}"
+    for values in series:
+        text += f" {statistics.median(values):>9.2f} {p95(values):>9.2f}"
+    if len(series) > 1:
+        text += f" {p95(series[-1]) / p95(series[-2]):>6.1f}x"
+    print(text, flush=True)
 
 
 def cli(argv: list[str] | None = None) -> int:
     """Command line entry point: `python -m bench.bench_search`."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rounds", type=int, default=20, help="timed runs per search (20)")
+    parser.add_argument(
+        "--sizes",
+        default=",".join(str(s) for s in SIZES),
+        help="comma-separated entity counts, ascending (10000,100000; add 1000000 for 1M)",
+    )
     args = parser.parse_args(argv)
     dsn = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL")
     if not dsn:
         print("set BENCH_DATABASE_URL to a PostgreSQL server URL", file=sys.stderr)
         return 2
-    asyncio.run(main(dsn, args.rounds))
+    sizes = tuple(int(s) for s in args.sizes.split(","))
+    asyncio.run(main(dsn, args.rounds, sizes))
     return 0
 
 

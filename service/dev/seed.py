@@ -180,15 +180,24 @@ async def _copy(
         await flush()
 
 
-async def synthetic(database_url: str, entities: int, *, seed: int = 1) -> int:
-    """Generate `entities` entities, entities/2 stories, entities/20 users and 2x interactions."""
+async def synthetic(
+    database_url: str, entities: int, *, seed: int = 1, interactions: bool = True
+) -> int:
+    """Generate `entities` entities, entities/2 stories, entities/20 users and 2x interactions
+    (none with `interactions=False`: search benchmarks read none and load faster)."""
     if entities < 1:
         raise ValueError("--synthetic needs at least 1 entity")
     started = time.perf_counter()
     connection = await asyncpg.connect(database_url)
     try:
         async with connection.transaction():
-            await _fill(connection, entities, random.Random(seed), uuid.uuid4().hex[:8])  # noqa: S311
+            await _fill(
+                connection,
+                entities,
+                random.Random(seed),  # noqa: S311
+                uuid.uuid4().hex[:8],
+                interactions=interactions,
+            )
         # COPY leaves GIN entries in the pending list and no statistics; the planner needs both.
         await connection.execute("VACUUM ANALYZE")
     finally:
@@ -208,6 +217,7 @@ async def _fill(
     run: str,
     *,
     quiet: bool = False,
+    interactions: bool = True,
 ) -> None:
     """COPY the synthetic rows in (inside the caller's transaction)."""
     now = datetime.now(UTC)
@@ -271,7 +281,7 @@ async def _fill(
         for n, story_id in enumerate(story_ids):
             yield (story_id, entity_ids[(2 * n) % len(entity_ids)], "featured", 0)
 
-    def interactions() -> Iterator[tuple[Any, ...]]:
+    def interaction_rows() -> Iterator[tuple[Any, ...]]:
         kinds = ("view", "view", "view", "like", "share", "read")
         for _ in range(entities * 2):
             if rng.random() < 0.7 or not story_ids:
@@ -300,6 +310,7 @@ async def _fill(
     await _copy(connection, "story_ghost_entities",
                 ("story_id", "ghost_entity_id", "role", "position"),
                 links(), len(story_ids), quiet=quiet)  # fmt: skip
-    await _copy(connection, "interactions",
-                ("user_id", "ghost_entity_id", "story_id", "kind", "created_at"),
-                interactions(), entities * 2, quiet=quiet)  # fmt: skip
+    if interactions:
+        await _copy(connection, "interactions",
+                    ("user_id", "ghost_entity_id", "story_id", "kind", "created_at"),
+                    interaction_rows(), entities * 2, quiet=quiet)  # fmt: skip

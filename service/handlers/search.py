@@ -1,4 +1,10 @@
-"""Search across entities and stories: ranked, highlighted, faceted, with spelling suggestions."""
+"""Search across entities and stories: ranked, highlighted, faceted, with spelling suggestions.
+
+Modes: keyword (full-text), semantic (nearest embeddings of the query's, all-MiniLM-L6-v2) and
+hybrid (both rankings fused by reciprocal rank fusion, k=60, in one statement: SearchSemantic
+in queries/semantic.sql). With no `mode`, hybrid once any row has an embedding and the model
+loaded, else keyword. Rows with no embedding yet are found by their words only.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +16,17 @@ import msgspec
 from aiohttp import web
 
 from service.cache.catalog import TTL_MEDIUM, Keys
+from service.cache.engine import CACHE
+from service.config import SETTINGS
+from service.domain.embeddings import EMBEDDER, Embedder
 from service.store.db import DATABASE, Executor, one_connection
 from service.store.queries import search as search_queries
+from service.store.queries import semantic as semantic_queries
 from service.web.api import Routes, read_query
 from service.web.cached import digest, public
 from service.web.content import TagList, field_problem, tag_list
-from service.web.paging import ListQuery, Page, Position, keyset_page, position
+from service.web.paging import ListQuery, Position, page_of, position
+from service.web.problems import unavailable
 
 routes = Routes(tag="search")
 
@@ -24,6 +35,10 @@ TOP_TAGS: Final = 10
 MAX_SUGGESTIONS: Final = 5
 
 Kind = Literal["ghost", "story"]
+Mode = Literal["keyword", "semantic", "hybrid"]
+# Vector candidates per kind, and keyword candidates fused with them, in semantic and hybrid
+# modes (an HNSW scan yields at most hnsw.ef_search = 40 rows anyway).
+SEMANTIC_CANDIDATES: Final = 40
 EntityType = search_queries.GhostEntitiesEntityType
 SearchTerms = Annotated[
     str,
@@ -51,6 +66,13 @@ class SearchQuery(ListQuery, frozen=True, forbid_unknown_fields=True, kw_only=Tr
         msgspec.Meta(description="entities of this type only (stories have none)"),
     ] = msgspec.field(default=None, name="type")
     tags: TagList | None = None
+    mode: Annotated[
+        Mode | None,
+        msgspec.Meta(
+            description="keyword (full-text), semantic (by meaning: embeddings) or hybrid (both, "
+            "fused by reciprocal rank); default hybrid once embeddings exist, else keyword"
+        ),
+    ] = None
 
 
 class SearchHit(msgspec.Struct, frozen=True):
@@ -66,6 +88,13 @@ class SearchHit(msgspec.Struct, frozen=True):
     rank: float
     headline: Annotated[str, msgspec.Meta(description=f"the title as {MARKED_HTML}")]
     snippet: Annotated[str, msgspec.Meta(description=f"up to two excerpts as {MARKED_HTML}")]
+    similarity: Annotated[
+        float | None,
+        msgspec.Meta(
+            description="semantic and hybrid modes: cosine similarity of the query and the "
+            "row's embedding (null: not among the nearest, or not embedded yet)"
+        ),
+    ] = None
 
 
 class FacetCount(msgspec.Struct, frozen=True):
@@ -75,10 +104,20 @@ class FacetCount(msgspec.Struct, frozen=True):
     count: int
 
 
-class SearchFacets(msgspec.Struct, frozen=True):
-    """Counts over every result of the search (not only this page)."""
+class SearchTotal(msgspec.Struct, frozen=True):
+    """How many results there are: exactly (eq), or at least `value` (gte) past the count cap."""
 
-    total: int
+    value: int
+    relation: Annotated[
+        Literal["eq", "gte"],
+        msgspec.Meta(description="eq: exactly value; gte: value or more (counting stopped)"),
+    ]
+
+
+class SearchFacets(msgspec.Struct, frozen=True):
+    """Counts over the results of the search (not only this page); when the total is a lower
+    bound (gte), over the results counted, so each count is a lower bound too."""
+
     kinds: list[FacetCount]
     entity_types: list[FacetCount]
     tags: Annotated[list[FacetCount], msgspec.Meta(description=f"the {TOP_TAGS} most frequent")]
@@ -94,15 +133,34 @@ class SpellingSuggestion(msgspec.Struct, frozen=True):
 
 
 class SearchResults(msgspec.Struct, frozen=True):
-    """One page of results, facets of them all, and suggestions when nothing matched."""
+    """One page of results, their total, facets of them all, and suggestions when nothing
+    matched. Past the candidate cap only the first matches found are ranked and paged."""
 
     items: list[SearchHit]
     next_cursor: str | None
+    total: SearchTotal
     facets: SearchFacets
     did_you_mean: Annotated[
         list[SpellingSuggestion],
         msgspec.Meta(description="close spellings, when the full-text search found nothing"),
     ]
+    mode: Annotated[
+        Mode,
+        msgspec.Meta(
+            description="the mode that answered; in semantic and hybrid modes the results are "
+            f"the ranked candidates (up to {SEMANTIC_CANDIDATES} nearest of each kind, plus the "
+            "best keyword matches in hybrid), total and kinds count them, and entity_types and "
+            "tags are empty"
+        ),
+    ] = "keyword"
+
+
+class FusedPosition(Position, frozen=True, tag="fused"):
+    """Where a page of semantic or hybrid results ended."""
+
+    score: float
+    kind: Kind
+    id: uuid.UUID
 
 
 class SearchPosition(Position, frozen=True, tag="search"):
@@ -114,78 +172,156 @@ class SearchPosition(Position, frozen=True, tag="search"):
     id: uuid.UUID
 
 
-def _position(row: search_queries.SearchContentRow) -> SearchPosition:
-    return SearchPosition(row.title_match, row.rank, msgspec.convert(row.kind, Kind), row.id)
+class SearchCaps(msgspec.Struct, frozen=True):
+    """How much of a broad search is counted and ranked (SEARCH_COUNT_CAP, _CANDIDATE_CAP)."""
+
+    count: int
+    candidates: int
 
 
-def _facets(rows: list[search_queries.SearchFacetsRow]) -> SearchFacets:
+class _FacetRow(msgspec.Struct, frozen=True):
+    """One facet bucket as SearchContent's `facets` JSON holds it."""
+
+    facet: str
+    bucket: str | None
+    matches: int
+
+
+def _position(hit: SearchHit) -> SearchPosition:
+    return SearchPosition(hit.title_match, hit.rank, hit.kind, hit.id)
+
+
+def _total(row: search_queries.SearchContentRow, cap: int) -> SearchTotal:
+    """Each kind was counted up to cap + 1: a count past the cap means "at least"."""
+    counted = min(row.ghost_matches, cap) + min(row.story_matches, cap)
+    capped = row.ghost_matches > cap or row.story_matches > cap
+    return SearchTotal(counted, "gte" if capped else "eq")
+
+
+def _facets(rows: list[_FacetRow]) -> SearchFacets:
     groups: dict[str, list[FacetCount]] = {"kind": [], "type": [], "tag": []}
-    total = 0
     for row in rows:
-        if row.facet == "total":
-            total = row.matches
-        elif row.bucket is not None:
+        if row.bucket is not None:
             groups[row.facet].append(FacetCount(row.bucket, row.matches))
     # kinds and types by count, then value; tags come ordered from the query
     by_count = lambda f: (-f.count, f.value)  # noqa: E731
     return SearchFacets(
-        total,
         sorted(groups["kind"], key=by_count),
         sorted(groups["type"], key=by_count),
         groups["tag"],
     )
 
 
-async def search(db: Executor, query: SearchQuery) -> SearchResults:
-    """Run a search: the page, the facets, and spelling suggestions when nothing matched."""
+async def search(db: Executor, query: SearchQuery, caps: SearchCaps) -> SearchResults:
+    """Run a search: the page, the total and facets, and spelling suggestions when nothing
+    matched."""
     async with one_connection(db) as conn:
-        return await _search(conn, query)
+        return await _search(conn, query, caps)
 
 
-async def _search(db: Executor, query: SearchQuery) -> SearchResults:
+async def _search(db: Executor, query: SearchQuery, caps: SearchCaps) -> SearchResults:
     after = position(query.cursor, SearchPosition)
-    tags = tag_list(query.tags)
-    rows = await search_queries.search_content(
+    # One round trip: the page, the counts and the facets (SearchContent is always one row).
+    row = await search_queries.search_content(
         db,
         query=query.q,
         kind=query.kind,
-        tags=tags,
+        tags=tag_list(query.tags),
         entity_type=query.entity_type,
+        count_cap=caps.count,
+        candidate_cap=caps.candidates,
         after_id=after.id if after else None,
         after_title_match=after.title_match if after else None,
         after_rank=after.rank if after else None,
         after_kind=after.kind if after else None,
         max_rows=query.limit + 1,
+        max_tags=TOP_TAGS,
     )
-    page: Page[SearchHit] = keyset_page(rows, query.limit, _position, SearchHit)
-    facets = _facets(
-        await search_queries.search_facets(
-            db,
-            query=query.q,
-            kind=query.kind,
-            tags=tags,
-            entity_type=query.entity_type,
-            max_tags=TOP_TAGS,
-        )
-    )
+    assert row is not None  # an aggregate-only SELECT always answers one row
+    hits = msgspec.convert(row.items, list[SearchHit])
+    page = page_of(hits, query.limit, _position)
+    total = _total(row, caps.count)
+    facets = _facets(msgspec.convert(row.facets, list[_FacetRow]))
     suggestions: list[SpellingSuggestion] = []
-    if facets.total == 0:
+    if total.value == 0:
         spelled = await search_queries.suggest_spellings(
             db, query=query.q, kind=query.kind, max_rows=MAX_SUGGESTIONS
         )
         suggestions = [
             msgspec.convert(s, SpellingSuggestion, from_attributes=True) for s in spelled
         ]
-    return SearchResults(page.items, page.next_cursor, facets, suggestions)
+    return SearchResults(page.items, page.next_cursor, total, facets, suggestions)
 
 
-@routes.route("GET", "/v1/search", query=SearchQuery, response=SearchResults)
+async def search_semantic(
+    db: Executor, query: SearchQuery, embedding: list[float], mode: Mode
+) -> SearchResults:
+    """Run a semantic or hybrid search (one statement) with the query's `embedding`."""
+    after = position(query.cursor, FusedPosition)
+    rows = await semantic_queries.search_semantic(
+        db,
+        query=query.q,
+        use_keywords=mode == "hybrid",
+        kind=query.kind,
+        tags=tag_list(query.tags),
+        entity_type=query.entity_type,
+        candidates=SEMANTIC_CANDIDATES,
+        embedding=embedding,
+        after_id=after.id if after else None,
+        after_score=after.score if after else None,
+        after_kind=after.kind if after else None,
+        max_rows=query.limit + 1,
+    )
+    hits = [
+        msgspec.convert(
+            {**msgspec.structs.asdict(row), "rank": row.score}, SearchHit, from_attributes=True
+        )
+        for row in rows
+    ]
+    page = page_of(hits, query.limit, lambda hit: FusedPosition(hit.rank, hit.kind, hit.id))
+    counts = {"ghost": rows[0].ghost_matches, "story": rows[0].story_matches} if rows else {}
+    kinds = sorted(
+        (FacetCount(k, n) for k, n in counts.items() if n), key=lambda f: (-f.count, f.value)
+    )
+    total = SearchTotal(sum(counts.values()), "eq")
+    return SearchResults(
+        page.items, page.next_cursor, total, SearchFacets(kinds, [], []), [], mode=mode
+    )
+
+
+async def resolve_mode(embedder: Embedder, db: Executor, asked: Mode | None) -> Mode:
+    """The mode to answer with: `asked`, or hybrid when embeddings exist, else keyword."""
+    if asked is not None:
+        if asked != "keyword" and not embedder.available:
+            raise unavailable(
+                f"semantic search is unavailable ({embedder.error}); use mode=keyword", 60
+            )
+        return asked
+    if embedder.available and await embedder.any_embedded(db):
+        return "hybrid"
+    return "keyword"
+
+
+@routes.route("GET", "/v1/search", query=SearchQuery, response=SearchResults, errors=[503])
 async def search_content(request: web.Request) -> web.Response:
-    """Search published entities and stories together, best matches first, with facets."""
+    """Search published entities and stories together, best matches first, with facets:
+    by words, by meaning (semantic) or both (hybrid)."""
     query = read_query(request, SearchQuery)
     if query.entity_type is not None and query.kind == "story":
         raise field_problem("type", "stories have no entity type; use kind=ghost or all")
+    embedder = request.app[EMBEDDER]
+    mode = await resolve_mode(embedder, request.app[DATABASE].primary, query.mode)
+    query = msgspec.structs.replace(query, mode=mode)
+    if mode != "keyword":
+        db, cache = request.app[DATABASE], request.app[CACHE]
+
+        async def fused() -> SearchResults:
+            embedding = await embedder.embed_query(query.q, cache)
+            return await search_semantic(db.primary, query, embedding, mode)
+
+        return await public(request, Keys.search(digest(query)), ttl=TTL_MEDIUM, load=fused)
     # Drafts never appear here, so everyone gets the same answer: cached, with an ETag.
-    db = request.app[DATABASE]
-    load = partial(search, db.primary, query)
+    db, settings = request.app[DATABASE], request.app[SETTINGS]
+    caps = SearchCaps(settings.search_count_cap, settings.search_candidate_cap)
+    load = partial(search, db.primary, query, caps)
     return await public(request, Keys.search(digest(query)), ttl=TTL_MEDIUM, load=load)
