@@ -2,8 +2,8 @@
 
 -- name: RecordInteraction :one
 -- Record one interaction with a published entity or story (content_type 'ghost' or
--- 'story', by slug); user_id is NULL for anonymous visitors. No row when there is no such
--- content.
+-- 'story', by slug); user_id is NULL for anonymous visitors; id is the new row's, chosen by
+-- the caller (which may have promised it already). No row when there is no such content.
 WITH target AS (
     SELECT
         g.id AS ghost_entity_id,
@@ -18,8 +18,9 @@ WITH target AS (
     WHERE @content_type::text = 'story' AND s.slug = @slug AND s.status = 'published'
 )
 
-INSERT INTO interactions (user_id, ghost_entity_id, story_id, kind)
+INSERT INTO interactions (id, user_id, ghost_entity_id, story_id, kind)
 SELECT
+    @id::uuid,
     sqlc.narg(user_id)::uuid,
     target.ghost_entity_id,
     target.story_id,

@@ -30,7 +30,12 @@ import schemathesis
 
 RULES: dict[str, tuple[str, ...]] = {
     "cursor": ("not a cursor from this list",),
-    "password": ("must be at least", "must not contain your username or email"),
+    "password": (
+        "must be at least",
+        "must use at least",
+        "is too common",
+        "must not contain your username or email",
+    ),
     "slug": ("send either slug or id",),
     "parent_id": ("is not a comment",),
     "min_danger": ("must not be greater than max_danger",),

@@ -22,7 +22,12 @@ from service.app import create_app
 from service.cache.engine import CACHE
 from service.config import Settings
 from service.dev import seed
-from service.domain.passwords import token_hash
+from service.domain.passwords import (
+    COMMON_PASSWORDS_FILE,
+    is_common,
+    password_problems,
+    token_hash,
+)
 from service.web.auth import CURRENT_USER, can_edit, current_user, forget_sessions, require_role
 
 Client = TestClient[web.Request, web.Application]
@@ -110,7 +115,13 @@ async def test_register_refuses_a_taken_email_or_username(
     "password",
     [
         "short",  # under the minimum length
+        "fourteen chars",  # one under NIST's 15 for a password that is the only factor
         "x" * 300,  # over the maximum length
+        "aaaaaaaaaaaaaaaaaaaa",  # one character repeated
+        "abababababababababab",  # fewer than 5 different characters
+        "1qaz2wsx3edc4rfv",  # on the common-password list
+        "QWERTYUIOP12345",  # on it, whatever the case
+        "1qaz 2wsx 3edc 4rfv",  # on it, spaces aside
         "my name is ada_king ok",  # contains the username
         "ADA_KING@EXAMPLE.ORG!!",  # contains the email
         "ada_king_local_part",  # contains the email's local part (== username here)
@@ -131,6 +142,27 @@ async def test_register_rejects_a_weak_password_naming_the_field(
     body = await response.json()
     assert response.status == 422, body
     assert field_names(body) == {"password"}
+
+
+@pytest.mark.parametrize(
+    "password,message",
+    [
+        ("aaaaaaaaaa", "must be at least 15 characters"),  # the example
+        ("aaaaaaaaaa", "must use at least 5 different characters"),
+        ("123456789qwerty", "is too common: it is on a list of passwords attackers try first"),
+    ],
+)
+def test_each_password_rule_says_what_it_wants(password: str, message: str) -> None:
+    assert message in password_problems(password, email="ada@example.org", username="ada")
+
+
+def test_the_common_password_list_names_its_origin_and_licence() -> None:
+    header = [line for line in COMMON_PASSWORDS_FILE.read_text().splitlines() if line[:1] == "#"]
+    text = "\n".join(header)
+    assert "zxcvbn 4.5.0" in text and "MIT License" in text and "Copyright (c)" in text
+    assert is_common("password1") and is_common("Trustno1") and not is_common(PASSWORD)
+    # What the README promises: only a passphrase of unrelated words gets through every rule.
+    assert password_problems(PASSWORD, email="ada@example.org", username="ada") == []
 
 
 async def test_register_reports_every_invalid_field(client: Client) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime
 import time
 from collections.abc import Awaitable, Callable
@@ -14,6 +15,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from apicheck import bearer, run_due_jobs, sign_up
 
+from service.config import Settings
 from service.domain import statistics
 from service.jobs import queue as jobs
 from service.store.db import Connection
@@ -23,6 +25,13 @@ Client = TestClient[web.Request, web.Application]
 COUNTERS = ("view", "like", "share", "read", "bookmark", "comment")
 # Generous bound that only catches hangs; nothing here measures speed.
 NO_HANG = 60.0
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """Every anonymous view and share counts: these tests post many from one address to see
+    each counted once (the once-per-window rule has its own tests in test_interactions)."""
+    return dataclasses.replace(settings, anonymous_interaction_window=0)
 
 
 async def add_ghost(

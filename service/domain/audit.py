@@ -10,6 +10,9 @@ Actions (`<target>.<verb>`):
 |---------------------------|---------|---------------------------------------------------|
 | auth.login_succeeded      | user    | a sign-in                                         |
 | auth.login_failed         | user    | a refused sign-in (target NULL: unknown login)    |
+| auth.account_locked       | user    | failed password checks (sign-in or PATCH /v1/me   |
+|                           |         | current_password) filled RATE_LIMIT_ACCOUNT: the  |
+|                           |         | account is locked (target NULL: unknown login)    |
 | account.password_changed  | user    | PATCH /v1/me with a new password                  |
 | account.email_changed     | user    | PATCH /v1/me with a new email                     |
 | session.revoked           | session | sign-out, DELETE /v1/me/sessions/{id}             |
@@ -36,6 +39,7 @@ from service.store.queries.enums import AuditEventsTargetType
 Action: TypeAlias = Literal[
     "auth.login_succeeded",
     "auth.login_failed",
+    "auth.account_locked",
     "account.password_changed",
     "account.email_changed",
     "session.revoked",

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import secrets
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-MIN_PASSWORD_LENGTH = 10
+# NIST SP 800-63B rev. 4 (2025), 3.1.1.2: at least 15 characters when the password is the only
+# authenticator, 8 when it is used with a second factor. This service has no second factor.
+MIN_PASSWORD_LENGTH = 15
+# A password of fewer different characters ("aaaaaaaaaaaaaaa", "abababababababab") is refused:
+# its length says nothing about how hard it is to guess.
+MIN_DISTINCT_CHARACTERS = 5
 MAX_PASSWORD_LENGTH = 256
 TOKEN_BYTES = 32  # 256 random bits; only the SHA-256 of a token is stored
+COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")  # origin in its header
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # A real hash to verify against when the login is unknown, so timing does not reveal it.
@@ -40,13 +48,30 @@ def password_problems(password: str, *, email: str, username: str) -> list[str]:
         problems.append(f"must be at least {MIN_PASSWORD_LENGTH} characters")
     if len(password) > MAX_PASSWORD_LENGTH:
         problems.append(f"must be at most {MAX_PASSWORD_LENGTH} characters")
+    if len(set(password)) < MIN_DISTINCT_CHARACTERS:
+        problems.append(f"must use at least {MIN_DISTINCT_CHARACTERS} different characters")
     lowered = password.lower()
+    if is_common(password):
+        problems.append("is too common: it is on a list of passwords attackers try first")
     local_part = email.split("@", 1)[0].lower()
     for own in {username.lower(), email.lower(), local_part}:
         if own and len(own) >= 3 and own in lowered:
             problems.append("must not contain your username or email")
             break
     return problems
+
+
+def is_common(password: str) -> bool:
+    """Whether `password`, ignoring case and spaces, is on the common-password list."""
+    lowered = password.lower()
+    return lowered in _common_passwords() or "".join(lowered.split()) in _common_passwords()
+
+
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    """The list, read once per process on first use."""
+    lines = COMMON_PASSWORDS_FILE.read_text().splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))
 
 
 def new_token() -> str:

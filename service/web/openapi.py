@@ -71,8 +71,11 @@ repeats an item when rows are added between pages.
 an unchanged resource is a `304 Not Modified` with no body. Personal data is
 `Cache-Control: private, no-store` and has no ETag.
 
-**Rate limits** (when the server sets them) are announced in `RateLimit-Policy` and
-`RateLimit` headers; over a limit the answer is 429 with `Retry-After`.
+**Rate limits** are announced in `RateLimit-Policy` and `RateLimit` headers; over a limit
+the answer is 429 with `Retry-After`. By default sign-in and registration are limited per
+client address, and failed password checks (sign-in, `current_password`) per account from any
+address: a locked account answers 429 until `Retry-After`. Other limits when the server sets
+them. An anonymous client's views and shares of one item count once an hour.
 """
 # Every tag an endpoint uses, with what it groups (test_openapi checks none is missing).
 TAGS = {
@@ -338,7 +341,7 @@ def build(
         if PATH_PARAM.search(endpoint.path):
             errors.add(404)  # path_param answers 404 for a value that cannot be an id
         if rate_limited(endpoint.path):
-            errors.add(429)  # once RATE_LIMIT_* are set, the rate limit middleware may answer
+            errors.add(429)  # the rate limit middleware may answer (RATE_LIMIT_*)
         for status in sorted(errors):
             responses[str(status)] = _problem_response(status)
         operation: dict[str, Any] = {

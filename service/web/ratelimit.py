@@ -5,7 +5,17 @@ Policies come from the settings as "requests/seconds" ("0" turns one off):
 - `anonymous` (RATE_LIMIT_ANONYMOUS): per client IP, for requests without a live session;
 - `user` (RATE_LIMIT_USER): per user id, for signed-in requests;
 - `auth` (RATE_LIMIT_AUTH): per client IP on `POST /v1/auth/login` and `/v1/auth/register`,
-  on top of the other two, against password guessing.
+  on top of the other two, against password guessing;
+- `account` (RATE_LIMIT_ACCOUNT): per account, for password checks that fail (sign-in, and
+  `current_password` in `PATCH /v1/me`), whichever addresses they come from. Handlers call
+  `count_password_attempt` before checking a password and `password_accepted` after a right
+  one: an account whose window is full is locked (429) until its oldest failure leaves it.
+
+By default `auth` (10/60) and `account` (10/900) are on and `anonymous` and `user` are off:
+those two would cost every request, cached reads included, a Redis round trip more.
+
+Anonymous views and shares are counted once per client IP and item per window
+(ANONYMOUS_INTERACTION_WINDOW, `first_in_window`), so one client cannot move trending.
 
 `/health*` and `/metrics` are exempt. Each subject has a sorted set `gp:v1:rl:<policy>:<subject>`
 of the requests it made in the last window, scored by Redis server time in microseconds (one
@@ -23,14 +33,17 @@ it, freeing one unit. Over a limit the answer is a 429 problem whose `Retry-Afte
 
 When Redis is down or slower than REDIS_SOCKET_TIMEOUT, or the process's Redis policy skips it
 (RedisHealth, service/store/redis.py: after a failed call, and while the breaker is open),
-`anonymous` and `user` fail open (no `RateLimit` item for them), while `auth` is counted by an
-in-process limiter with the same policy, so each process still limits sign-in attempts.
+`anonymous` and `user` fail open (no `RateLimit` item for them), while `auth` and `account` are
+counted by an in-process limiter with the same policy, so each process still limits sign-in
+attempts (and de-duplicates anonymous interactions in its own memory).
 
 IPv6 clients are limited per /64, which is what one host is usually given.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import ipaddress
 import logging
 import math
@@ -58,6 +71,9 @@ KEY_PREFIX: Final = "gp:v1:rl"
 ANONYMOUS: Final = "anonymous"
 USER: Final = "user"
 AUTH: Final = "auth"
+ACCOUNT: Final = "account"
+# Policies that fail closed: counted in this process while Redis cannot be asked.
+LOCAL_POLICIES: Final = frozenset({AUTH, ACCOUNT})
 AUTH_ROUTES: Final = frozenset({("POST", "/v1/auth/login"), ("POST", "/v1/auth/register")})
 # Subjects the in-process limiter remembers; the least recently seen are forgotten first.
 LOCAL_SUBJECTS: Final = 10_000
@@ -91,6 +107,15 @@ for i, key in ipairs(KEYS) do
   result[#result + 1] = reset
 end
 return result
+"""
+
+# KEYS: one key. ARGV: a value, its lifetime in seconds. The value already there, or nil after
+# setting it: the caller that gets nil is the first in the window.
+FIRST_IN_WINDOW: Final = """
+local old = redis.call('GET', KEYS[1])
+if old then return old end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', tonumber(ARGV[2]))
+return false
 """
 
 
@@ -187,6 +212,39 @@ class LocalLimiter:
             decisions.append(Decision(limit, allowed, limit.policy.quota - len(log_), reset))
         return decisions
 
+    def forget(self, key: str) -> None:
+        """Drop a subject's log (a right password forgives the account's failures)."""
+        self._logs.pop(key, None)
+
+
+class LocalOnce:
+    """`first_in_window` in this process's memory, while Redis cannot be asked."""
+
+    def __init__(self, max_keys: int = LOCAL_SUBJECTS) -> None:
+        self._values: OrderedDict[str, tuple[float, str]] = OrderedDict()
+        self._max_keys = max_keys
+
+    def first(self, key: str, value: str, window: float, now: float | None = None) -> str | None:
+        """None when `key` is new or expired (then it holds `value`), else what it holds."""
+        now = time.monotonic() if now is None else now
+        held = self._values.get(key)
+        if held is not None and held[0] > now:
+            return held[1]
+        self.set(key, value, window, now)
+        return None
+
+    def set(self, key: str, value: str, window: float, now: float | None = None) -> None:
+        """Let `key` hold `value` for `window` seconds."""
+        now = time.monotonic() if now is None else now
+        self._values.pop(key, None)
+        self._values[key] = (now + window, value)
+        while len(self._values) > self._max_keys:
+            self._values.popitem(last=False)
+
+    def forget(self, key: str) -> None:
+        """Drop `key`."""
+        self._values.pop(key, None)
+
 
 class RateLimiter:
     """The configured policies, the Redis script that applies them, and the local fallback."""
@@ -197,16 +255,22 @@ class RateLimiter:
         anonymous: Policy | None,
         user: Policy | None,
         auth: Policy | None,
+        account: Policy | None = None,
+        interaction_window: int = 0,
         trusted_proxies: Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network] = (),
         timeout: float = 0.25,
     ) -> None:
         self.anonymous = anonymous
         self.user = user
         self.auth = auth
+        self.account = account
+        self.interaction_window = interaction_window
         self.trusted_proxies = tuple(trusted_proxies)
         self.timeout = timeout
         self.local = LocalLimiter()
+        self.local_once = LocalOnce()
         self._script: AsyncScript | None = None
+        self._once_script: AsyncScript | None = None
         # For /metrics: rejections per policy, and how often each policy went without Redis.
         self.rejections: Counter[str] = Counter()
         self.fallbacks: Counter[tuple[str, str]] = Counter()
@@ -221,22 +285,30 @@ class RateLimiter:
             ),
             user=Policy.parse(USER, settings.rate_limit_user, setting="RATE_LIMIT_USER"),
             auth=Policy.parse(AUTH, settings.rate_limit_auth, setting="RATE_LIMIT_AUTH"),
+            account=Policy.parse(
+                ACCOUNT, settings.rate_limit_account, setting="RATE_LIMIT_ACCOUNT"
+            ),
+            interaction_window=settings.anonymous_interaction_window,
             trusted_proxies=parse_networks(settings.trusted_proxies),
             timeout=settings.redis_socket_timeout,
         )
 
     @property
     def enabled(self) -> bool:
-        """Whether any policy is on."""
+        """Whether any policy the middleware applies is on."""
         return any(p is not None for p in (self.anonymous, self.user, self.auth))
 
     @property
     def policies(self) -> list[Policy]:
         """The policies that are on."""
-        return [p for p in (self.anonymous, self.user, self.auth) if p is not None]
+        policies = (self.anonymous, self.user, self.auth, self.account)
+        return [p for p in policies if p is not None]
 
     async def limits_for(self, request: web.Request) -> list[Limit]:
         """The limits a request counts against: its user's or its IP's, and `auth` to sign in."""
+        signing_in = self.auth is not None and (request.method, request.path) in AUTH_ROUTES
+        if not signing_in and self.user is None and self.anonymous is None:
+            return []  # the defaults: reads cost no Redis round trip for limits
         ip = client_ip(request, self.trusted_proxies)
         limits = []
         if self.user is not None or self.anonymous is not None:
@@ -246,7 +318,7 @@ class RateLimiter:
                     limits.append(Limit(self.anonymous, ip))
             elif self.user is not None:
                 limits.append(Limit(self.user, user_id))
-        if self.auth is not None and (request.method, request.path) in AUTH_ROUTES:
+        if signing_in and self.auth is not None:
             limits.append(Limit(self.auth, ip))
         return limits
 
@@ -271,9 +343,49 @@ class RateLimiter:
             return self._without_redis(limits)
         return _decisions(limits, raw)
 
+    async def forget(self, client: redis.Redis, limit: Limit, health: RedisHealth) -> None:
+        """Empty one subject's log, in Redis and in this process."""
+        self.local.forget(limit.key)
+        with contextlib.suppress(RedisUnavailable):  # else the failures age out of the window
+            await health.call(
+                client, partial(client.delete, limit.key), within=self.timeout, optional=True
+            )
+
+    async def first_in_window(
+        self, client: redis.Redis, health: RedisHealth, key: str, value: str, window: int
+    ) -> str | None:
+        """Claim `key` for `window` seconds with `value`: None for the first caller, else the
+        value already claimed. Without Redis, this process's memory decides."""
+        if self._once_script is None or self._once_script.registered_client is not client:
+            self._once_script = client.register_script(FIRST_IN_WINDOW)
+        call = partial(self._once_script, keys=[key], args=[value, window])
+        try:
+            held = await health.call(client, call, within=self.timeout, optional=True)
+        except RedisUnavailable:
+            self.fallbacks["once", "local"] += 1
+            return self.local_once.first(key, value, window)
+        return None if held is None else held.decode() if isinstance(held, bytes) else str(held)
+
+    async def replace_claim(
+        self, client: redis.Redis, health: RedisHealth, key: str, value: str | None
+    ) -> None:
+        """Change what a claimed key holds, keeping its expiry; None drops the claim."""
+        try:
+            if value is None:
+                self.local_once.forget(key)
+                await health.call(
+                    client, partial(client.delete, key), within=self.timeout, optional=True
+                )
+            else:
+                change = partial(client.set, key, value, xx=True, keepttl=True)
+                await health.call(client, change, within=self.timeout, optional=True)
+        except RedisUnavailable:
+            if value is not None:
+                self.local_once.set(key, value, self.interaction_window)
+
     def _without_redis(self, limits: Sequence[Limit]) -> list[Decision]:
-        """`auth` limits counted in this process; the others let the request through."""
-        local = [limit for limit in limits if limit.policy.name == AUTH]
+        """`auth` and `account` limits counted in this process; the others let it through."""
+        local = [limit for limit in limits if limit.policy.name in LOCAL_POLICIES]
         counted = {d.limit: d for d in self.local.hit(local)} if local else {}
         decisions = []
         for limit in limits:
@@ -336,11 +448,20 @@ def too_many_requests(decisions: Sequence[Decision]) -> Problem:
     worst = max(denied, key=lambda d: d.reset)
     retry_after = max(1, worst.reset_seconds)
     policy = worst.limit.policy
+    if policy.name == ACCOUNT:
+        detail = (
+            f"this account is locked after {policy.quota} failed password attempts within "
+            f"{policy.window} s; try again in {retry_after} s"
+        )
+    else:
+        detail = (
+            f"the {policy.name} rate limit allows {policy.quota} requests per {policy.window} s; "
+            f"try again in {retry_after} s"
+        )
     return Problem(
         429,
         "Too Many Requests",
-        f"the {policy.name} rate limit allows {policy.quota} requests per {policy.window} s; "
-        f"try again in {retry_after} s",
+        detail,
         type="rate-limited",
         headers={**headers(decisions), "Retry-After": str(retry_after)},
         extra={"policy": policy.name, "retry_after": retry_after},
@@ -372,6 +493,72 @@ async def ratelimit_middleware(request: web.Request, handler: Handler) -> web.St
     if not response.prepared:
         response.headers.update(extra)
     return response
+
+
+# ---- for handlers: password attempts per account, interactions once per window ------------------
+
+
+async def count_password_attempt(request: web.Request, account: str) -> Decision | None:
+    """Count a password check against `account` (a user id, or what an unknown login names)
+    before it is made; 429 while the account is locked. None when RATE_LIMIT_ACCOUNT is 0.
+
+    The decision's `remaining` is 0 when this attempt used the last one: if the password then
+    turns out wrong, the account is locked from now on (`locked_now`).
+    """
+    limiter = request.app.get(RATE_LIMITER)
+    if limiter is None or limiter.account is None:
+        return None
+    limit = Limit(limiter.account, account)
+    (decision,) = await limiter.check(request.app[REDIS], [limit], request.app[REDIS_HEALTH])
+    if not decision.allowed:
+        limiter.rejections[ACCOUNT] += 1
+        raise too_many_requests([decision])
+    return decision
+
+
+def locked_now(decision: Decision | None) -> bool:
+    """Whether a failed attempt counted by `decision` locks its account."""
+    return decision is not None and decision.known and decision.remaining <= 0
+
+
+async def password_accepted(request: web.Request, decision: Decision | None) -> None:
+    """A right password: forgive the account's failed attempts."""
+    limiter = request.app.get(RATE_LIMITER)
+    if limiter is not None and decision is not None:
+        await limiter.forget(request.app[REDIS], decision.limit, request.app[REDIS_HEALTH])
+
+
+def login_subject(login: str) -> str:
+    """The account subject for a login that names no account: a digest, so that what people
+    type (often someone's email) is not kept in Redis."""
+    return "login:" + hashlib.sha256(login.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """The right to count something once per window: `held` is None for the first claimant,
+    else the value the first one left."""
+
+    key: str
+    held: str | None
+
+
+async def claim_once(request: web.Request, what: str, value: str) -> Claim | None:
+    """Claim `what` (e.g. "share:ghost:black-shuck") for this request's client IP for
+    ANONYMOUS_INTERACTION_WINDOW seconds, leaving `value`; None when that setting is 0."""
+    limiter = request.app.get(RATE_LIMITER)
+    if limiter is None or limiter.interaction_window <= 0:
+        return None
+    key = f"{KEY_PREFIX}:once:{what}:{client_ip(request, limiter.trusted_proxies)}"
+    client, health = request.app[REDIS], request.app[REDIS_HEALTH]
+    held = await limiter.first_in_window(client, health, key, value, limiter.interaction_window)
+    return Claim(key, held)
+
+
+async def settle_claim(request: web.Request, claim: Claim, value: str | None) -> None:
+    """Leave `value` in a claim this request won (keeping its expiry), or give it up (None)."""
+    limiter = request.app[RATE_LIMITER]
+    await limiter.replace_claim(request.app[REDIS], request.app[REDIS_HEALTH], claim.key, value)
 
 
 def client_ip(request: web.Request, trusted: Sequence[Network] = ()) -> str:
