@@ -160,7 +160,7 @@ def pgbouncer(pg_server_dsn: str) -> Iterator[PgBouncer | None]:
     assert binary is not None, "TEST_PGBOUNCER is set but pgbouncer is not installed"
     server = urlsplit(pg_server_dsn)
     with tempfile.TemporaryDirectory(prefix="gp-test-pgbouncer-") as tmp:
-        os.chmod(tmp, 0o711)  # PgBouncer runs as another user when we are root
+        os.chmod(tmp, 0o711)  # noqa: S103 - search only: PgBouncer runs as another user as root
         bouncer = PgBouncer(
             Path(tmp) / "pgbouncer",
             binary=binary,

@@ -15,7 +15,7 @@ import asyncpg
 import pytest
 
 from service.dev.codegen import DEFAULT_OUT_DIR, DEFAULT_QUERIES_DIR, check
-from service.store.db import Database, connect, create_pool, transaction
+from service.store.db import Database, connect, transaction
 from service.store.queries import ghosts, stories, users
 
 # The list queries' filters, all off.
@@ -214,20 +214,3 @@ async def test_story_ghost_links_hide_draft_entities_outside_the_editors_view(
     )
     assert [(r.slug, r.role) for r in linked] == [("night-walk", "mentioned")]
     assert await stories.delete_story_by_slug(db, slug="night-walk") == 1
-
-
-async def test_replica_pool_serves_reads_and_primary_serves_writes(migrated_dsn: str) -> None:
-    primary = await create_pool(migrated_dsn, min_size=1, max_size=2)
-    replica = await create_pool(migrated_dsn, min_size=1, max_size=2)
-    db = Database(primary, replica)
-    try:
-        await insert(db, "routed")
-        await primary.close()  # from now on only the replica can answer
-        assert await ghosts.get_ghost_detail(db, slug="routed", include_drafts=False) is not None
-        assert [r.slug for r in await ghosts.list_ghost_ids_by_slugs(db, slugs=["routed"])] == [
-            "routed"
-        ]
-        with pytest.raises(asyncpg.InterfaceError):
-            await ghosts.delete_ghost_by_slug(db, slug="routed")
-    finally:
-        await db.close()

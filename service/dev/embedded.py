@@ -357,6 +357,15 @@ class EmbeddedPostgres:
         self.stop()
         shutil.rmtree(self.data_dir, ignore_errors=True)
 
+    def kill(self) -> None:
+        """Stop at once, as a crash would (immediate shutdown: no checkpoint, clients cut off)."""
+        if self.port() is None:
+            return
+        self._run(
+            ["pg_ctl", "-D", str(self.data_dir), "-m", "immediate", "-w", "-t", "60", "stop"],
+            timeout=90,
+        )
+
 
 class EmbeddedStandby(EmbeddedPostgres):
     """A streaming replica of a running embedded PostgreSQL: a physical standby (hot standby,
@@ -421,15 +430,6 @@ class EmbeddedStandby(EmbeddedPostgres):
 
     def _conninfo(self) -> str:
         return f"host=127.0.0.1 port={self.port()} user=postgres dbname=postgres sslmode=disable"
-
-    def kill(self) -> None:
-        """Stop at once, as a crash would (immediate shutdown: no checkpoint, clients cut off)."""
-        if self.port() is None:
-            return
-        self._run(
-            ["pg_ctl", "-D", str(self.data_dir), "-m", "immediate", "-w", "-t", "60", "stop"],
-            timeout=90,
-        )
 
 
 class EmbeddedRedis:

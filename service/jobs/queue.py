@@ -214,9 +214,10 @@ class Worker:
     def from_settings(
         cls, settings: Settings, handlers: Mapping[str, Handler] | None = None
     ) -> Worker:
-        """A worker configured by the JOB_* settings, on DATABASE_URL."""
+        """A worker configured by the JOB_* settings, on JOBS_DATABASE_URL or DATABASE_URL."""
         return cls(
-            settings.database_url,
+            # A session of its own (LISTEN): not through a transaction-pooling PgBouncer.
+            settings.jobs_database_url or settings.database_url,
             handlers,
             poll_interval=settings.job_poll_interval,
             lock_timeout=settings.job_lock_timeout,
