@@ -104,7 +104,7 @@ test-fast: $(STAMP) ## pytest only
 test-scale: $(STAMP) ## the scale-out tests: streaming replica, PgBouncer, Redis Cluster (slower)
 	$(BIN)/pytest -n 2 -m scale $(ARGS)
 
-bench: $(STAMP) ## benchmarks (ARGS=http, queries, jobs, cache, search): the hot path vs a minimal and a bare server, generated queries vs asyncpg and aiosql
+bench: $(STAMP) ## benchmarks (ARGS=http, queries, jobs, cache, search, relevance): the hot path vs a minimal and a bare server, generated queries vs asyncpg and aiosql, search latency and relevance
 	$(PY) -m bench $(ARGS)
 
 settings: $(STAMP) ## every setting: the value in effect and where it came from

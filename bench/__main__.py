@@ -5,7 +5,8 @@ or a throw-away embedded PostgreSQL. Redis: BENCH_REDIS_URL, or a throw-away emb
 The database is migrated and loaded with `service.dev.seed.synthetic` before the benchmarks run:
 generated queries against raw asyncpg and aiosql (bench_queries), the job queue (bench_jobs),
 HTTP endpoints against a bare aiohttp handler (bench_http), cached vs uncached reads
-(bench_cache) and search latency as data grows (bench_search).
+(bench_cache) and search latency as data grows (bench_search). `relevance` (bench_relevance)
+runs on a database of its own holding the demo data: nDCG@10 and recall@10 per search mode.
 """
 
 from __future__ import annotations
@@ -16,12 +17,19 @@ import sys
 import time
 from contextlib import ExitStack
 
-from bench import bench_cache, bench_http, bench_jobs, bench_queries, bench_search
+from bench import (
+    bench_cache,
+    bench_http,
+    bench_jobs,
+    bench_queries,
+    bench_relevance,
+    bench_search,
+)
 from bench.scratch import scratch_postgres, scratch_redis
 from service.dev import seed
 from service.dev.migrations import dbmate
 
-BENCHMARKS = ("queries", "jobs", "http", "cache", "search")
+BENCHMARKS = ("queries", "jobs", "http", "cache", "search", "relevance")
 
 
 def section(title: str) -> None:
@@ -56,7 +64,8 @@ def main(argv: list[str] | None = None) -> int:
         redis_url = scratch_redis(stack)
         # migrate as `make migrate` does, without a line per migration in the report
         dbmate("--wait", "--migration-lock", "up", "--strict", url=dsn, capture=True)
-        asyncio.run(seed.synthetic(dsn, args.entities))
+        if only - {"relevance"}:
+            asyncio.run(seed.synthetic(dsn, args.entities))
         if "queries" in only:
             section("generated queries vs raw asyncpg and aiosql")
             asyncio.run(bench_queries.run(dsn, args.rounds, 1))
@@ -76,8 +85,11 @@ def main(argv: list[str] | None = None) -> int:
             section("cache: cached vs uncached entity pages, Zipf hit ratio")
             asyncio.run(bench_cache.main(dsn, redis_url, concurrency=args.concurrency))
         if "search" in only:
-            section("search latency at 10k and 100k entities")
+            section("search latency at 10k and 100k entities (bench_search --sizes adds 1M)")
             asyncio.run(bench_search.main(dsn))
+        if "relevance" in only:
+            section("search relevance on the demo data, per mode")
+            asyncio.run(bench_relevance.main(dsn, redis_url))
     print(f"\nmake bench: {time.monotonic() - started:.0f}s in all", file=sys.stderr)
     return 0
 
