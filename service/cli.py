@@ -35,7 +35,10 @@ class CommandError(Exception):
 def cmd_servers(args: argparse.Namespace, settings: Settings) -> int:
     """Start (or reuse) the servers in use and print how to reach them."""
     resolved = servers.resolve(settings)
-    print(f"DATABASE_URL={resolved.database_url}\nREDIS_URL={resolved.redis_url}")
+    print(
+        f"DATABASE_URL={resolved.database_url}\nREDIS_URL={resolved.redis_url}\n"
+        f"REDIS_CACHE_URL={resolved.redis_cache_url}"
+    )
     if args.replica:
         try:
             print(f"DATABASE_REPLICA_URL={servers.start_replica(settings)}")
@@ -293,10 +296,13 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if resolved.embedded_database and not marker.exists():
         asyncio.run(seed.load(resolved.database_url))
         marker.write_text("demo seed loaded; `make seed ARGS=--clean` removes it\n")
+        # The demo rows' embeddings, so semantic and hybrid search work from the first request.
+        _backfill(resolved.database_url, settings, everything=False)
     settings = dataclasses.replace(
         settings,
         database_url=resolved.database_url,
         redis_url=resolved.redis_url,
+        redis_cache_url=resolved.redis_cache_url,
         workers=workers,
     )
     settings.validate()  # --workers may make INTERNAL_PORT+n reach PORT
@@ -331,6 +337,36 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             if job_worker.is_alive():
                 job_worker.kill()
                 job_worker.join()
+
+
+def _backfill(url: str, settings: Settings, *, everything: bool) -> int:
+    """Embed the rows that have none yet (all rows with `everything`), printing progress."""
+    from service.domain import embeddings
+    from service.store.db import init_connection
+
+    async def run() -> int:
+        embedder = embeddings.Embedder(settings.embedding_model_dir)
+        if not await embedder.load():
+            raise CommandError(f"cannot embed: the model did not load ({embedder.error})")
+        conn = await open_checked(url, timeout=settings.db_connect_timeout)
+        try:
+            await init_connection(conn)
+            return await embeddings.backfill(conn, embedder, everything=everything, out=sys.stderr)
+        finally:
+            await conn.close()
+            embedder.close()
+
+    return asyncio.run(run())
+
+
+def cmd_embed(args: argparse.Namespace, settings: Settings) -> int:
+    """Compute embeddings in this process: --backfill the rows that have none (--all: every
+    row, skipping those whose text is unchanged). Writes queue their own embed jobs."""
+    if not args.backfill:
+        raise CommandError("nothing to do: give --backfill")
+    url = servers.resolve_database(settings)
+    _backfill(url, settings, everything=args.all)
+    return 0
 
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
@@ -465,6 +501,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers", type=int, help="worker processes (default WORKERS)"
     )
     add("worker", cmd_worker)
+    embed_parser = add("embed", cmd_embed)
+    embed_parser.add_argument(
+        "--backfill", action="store_true", help="embed entities and stories that have no embedding"
+    )
+    embed_parser.add_argument(
+        "--all", action="store_true", help="with --backfill: every row (unchanged text is skipped)"
+    )
     settings_parser = add("settings", cmd_settings)
     settings_parser.add_argument(
         "--markdown", action="store_true", help="as rows of the README's table"

@@ -54,7 +54,19 @@ class Settings:
         "PostgreSQL URL for job workers (a direct session connection, for LISTEN/NOTIFY, when "
         "DATABASE_URL is a PgBouncer in transaction mode); unset: DATABASE_URL",
     )
-    redis_url: str = setting("", "Redis URL; unset starts the embedded Redis under DATA_DIR/redis")
+    redis_url: str = setting(
+        "",
+        "Redis URL for rate limits and quotas (must never evict: noeviction); unset starts the "
+        "embedded Redis under DATA_DIR/redis",
+    )
+    redis_cache_url: str = setting(
+        "",
+        "Redis URL for the cache (may evict: maxmemory with allkeys-lru); unset: the embedded "
+        "cache Redis under DATA_DIR/redis-cache when REDIS_URL is unset too, else REDIS_URL",
+    )
+    redis_cache_maxmemory: str = setting(
+        "64mb", "memory limit of the embedded cache Redis (bytes, or with kb, mb or gb)"
+    )
     data_dir: str = setting(
         ".data", "where embedded servers keep their data (relative to the repo)"
     )
@@ -306,6 +318,16 @@ class Settings:
             )
 
     @property
+    def cache_redis_url(self) -> str:
+        """The Redis the cache uses: REDIS_CACHE_URL, else REDIS_URL."""
+        return self.redis_cache_url or self.redis_url
+
+    @property
+    def cache_redis_separate(self) -> bool:
+        """Whether the cache has a Redis of its own (with its own health and breaker)."""
+        return self.cache_redis_url != self.redis_url
+
+    @property
     def data_path(self) -> Path:
         """The data directory as an absolute path."""
         return ROOT / self.data_dir
@@ -367,6 +389,7 @@ def _url(*schemes: str) -> Check:
     return check
 
 
+_MEMORY = re.compile(r"[1-9][0-9]*(?:[kmg]b)?", re.IGNORECASE)
 _RATE = re.compile(r"^\s*[1-9][0-9]*\s*/\s*[1-9][0-9]*\s*$")
 
 
@@ -418,6 +441,10 @@ _CHECKS: dict[str, Check] = {
     "database_replica_url": _url("postgres", "postgresql"),
     "jobs_database_url": _url("postgres", "postgresql"),
     "redis_url": _url("redis", "rediss", "unix"),
+    "redis_cache_url": _url("redis", "rediss", "unix"),
+    "redis_cache_maxmemory": lambda v: (
+        None if _MEMORY.fullmatch(v.strip()) else "a size such as 64mb (bytes, kb, mb or gb)"
+    ),
     "data_dir": lambda v: None if v.strip() else "a directory path",
     "host": lambda v: None if v.strip() else "an address to listen on, such as 127.0.0.1",
     "port": lambda v: None if 1 <= v <= 65535 else "a TCP port from 1 to 65535",

@@ -9,14 +9,17 @@ answered `private, no-store` from PostgreSQL (service/web/cached.py serves the H
 |----------------------------------------------|----------------------------|------------|
 | GET /v1/ghosts/{slug}                        | ghosts (slug)              | TTL_SHORT  |
 | GET /v1/ghosts/{slug}/related, .../stories   | ghost-pages-NNN (page)     | TTL_MEDIUM |
+| GET /v1/ghosts/{slug}/similar                | ghost-pages-NNN (limit)    | TTL_SHORT  |
 | GET /v1/ghosts, GET /v1/ghosts/suggest       | ghost-lists (query digest) | TTL_MEDIUM |
+|   ... with text the client chose (`q`, prefix) | ghost-lists (query digest) | TTL_QUERY  |
 | GET /v1/stories/{slug}                       | stories (slug)             | TTL_SHORT  |
 | GET /v1/stories                              | story-lists (query digest) | TTL_MEDIUM |
 | GET /v1/stories/{slug}/comments              | comments-NNN (page)        | TTL_MEDIUM |
 | GET /v1/flags                                | flags                      | TTL_SHORT  |
 | GET /v1/trending                             | trending (parameters)      | TTL_SHORT  |
-| GET /v1/search                               | search (query digest)      | TTL_MEDIUM |
+| GET /v1/search                               | search (query digest)      | TTL_QUERY  |
 | the session of a token (service/web/auth.py) | sessions (token hash)      | 60 s       |
+| a search query's embedding (domain/embeddings) | embeddings (model, query)  | TTL_DAY    |
 
 `-NNN` is one of SHARDS namespaces chosen by slug (`shard()`): the pages of a paged list
 cannot be listed key by key (every cursor is a key), so a write drops its entity's shard.
@@ -83,6 +86,9 @@ TTL_MEDIUM: Final = 30 * 60
 TTL_LONG: Final = 60 * 60
 TTL_DAY: Final = 24 * 60 * 60
 TTL_NEGATIVE: Final = NEGATIVE_TTL
+# Pages keyed by text the client chose (searches, `q=` lists, autocomplete prefixes): most such
+# keys are asked for once, so they go soon rather than fill the cache Redis for TTL_MEDIUM.
+TTL_QUERY: Final = 60
 
 # Namespaces of the cached reads (the table above says which write drops which).
 GHOSTS: Final = "ghosts"
@@ -93,6 +99,8 @@ SEARCH: Final = "search"
 FLAGS: Final = "flags"
 SESSIONS: Final = "sessions"
 TRENDING: Final = "trending"
+# Query embeddings: a function of the model and the text alone, so no write drops them.
+EMBEDDINGS: Final = "embeddings"
 # Families of namespaces for pages whose keys cannot be listed (every cursor of a paged list):
 # an entity's pages go to one of SHARDS namespaces by its slug, so a write drops that one
 # namespace (1/SHARDS of the family) rather than the whole family. A fixed number, so slugs
@@ -137,6 +145,12 @@ class Keys:
         return CacheKey.of(shard(GHOST_PAGES, slug), "stories", slug, limit, cursor or "")
 
     @staticmethod
+    def ghost_similar(slug: str, limit: int) -> CacheKey:
+        """The entities nearest to a published entity by embedding (TTL_SHORT: the embed job,
+        which changes them, runs after the write that drops the shard)."""
+        return CacheKey.of(shard(GHOST_PAGES, slug), "similar", slug, limit)
+
+    @staticmethod
     def ghost_list(query: str) -> CacheKey:
         """A page of the public entity list; `query` is the canonical form of its parameters."""
         return CacheKey.of(GHOST_LISTS, "list", query)
@@ -170,6 +184,12 @@ class Keys:
     def trending(window: str, kind: str, limit: int) -> CacheKey:
         """The trending entities and stories of a window (nothing drops it: TTL_SHORT)."""
         return CacheKey.of(TRENDING, window, kind, limit)
+
+    @staticmethod
+    def query_embedding(model: str, text: str) -> CacheKey:
+        """A search query's embedding (float32 bytes) by the model and the normalized text."""
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        return CacheKey.of(EMBEDDINGS, model.rpartition("/")[2], digest)
 
     @staticmethod
     def session(token_hash: bytes) -> CacheKey:

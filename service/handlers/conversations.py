@@ -10,9 +10,11 @@ import msgspec
 from aiohttp import web
 
 from service.domain.conversations import Citation, Entity, Passage, composer_of
+from service.domain.embeddings import EMBEDDER, Embedder
 from service.store.db import DATABASE, Executor, transaction
 from service.store.queries import conversations as conversation_queries
 from service.store.queries import ghosts as ghost_queries
+from service.store.queries import semantic as semantic_queries
 from service.web import quotas
 from service.web.api import Routes, not_found, read_body, read_query, respond
 from service.web.auth import can_edit, require_user
@@ -24,6 +26,9 @@ routes = Routes(tag="conversations")
 QUOTA: Final = "conversation_messages"
 # Passages retrieved for a reply; the composer quotes the best of them.
 MAX_PASSAGES: Final = 3
+# Cosine similarity from which a passage counts as answering the message (below it the entity
+# says it does not know, then quotes it anyway); unrelated sentences score about 0 to 0.15.
+MIN_SIMILARITY: Final = 0.25
 
 Message = Annotated[
     str, msgspec.Meta(min_length=1, max_length=2000, pattern=r"\S", examples=["Why the mirror?"])
@@ -55,6 +60,43 @@ class ConversationExchange(msgspec.Struct, frozen=True):
 
 class MessagePosition(CreatedPosition, frozen=True, tag="conversation"):
     """Where a newest-first page of a conversation ended."""
+
+
+async def _lore(
+    embedder: Embedder, db: Executor, ghost_id: uuid.UUID, message: str
+) -> list[Passage]:
+    """The passages of the entity's lore that best answer `message`: the closest by meaning
+    (embeddings of its description's and stories' passages), or, before they are embedded or
+    without the model, those sharing the most words with it."""
+    if embedder.available:
+        (vector,) = await embedder.embed([message])
+        closest = await semantic_queries.list_closest_passages(
+            db, ghost_id=ghost_id, embedding=vector, max_rows=MAX_PASSAGES
+        )
+        if closest:
+            return [
+                Passage(
+                    "story" if row.source == "story" else "lore",
+                    row.story_slug,
+                    row.story_title,
+                    row.passage,
+                    row.similarity >= MIN_SIMILARITY,
+                )
+                for row in closest
+            ]
+    rows = await conversation_queries.list_lore_passages(
+        db, message=message, ghost_id=ghost_id, max_rows=MAX_PASSAGES
+    )
+    return [
+        Passage(
+            "story" if row.source == "story" else "lore",
+            row.story_slug,
+            row.story_title,
+            row.passage,
+            row.matched,
+        )
+        for row in rows
+    ]
 
 
 async def _entity(request: web.Request, db: Executor) -> tuple[uuid.UUID, Entity]:
@@ -115,19 +157,7 @@ async def post_message(request: web.Request) -> web.Response:
     ghost_id, entity = await _entity(request, db)
     # Counted before composing: composing is the costly part (a language model, one day).
     await quotas.consume(request.app, user, QUOTA)
-    rows = await conversation_queries.list_lore_passages(
-        db, message=body.message, ghost_id=ghost_id, max_rows=MAX_PASSAGES
-    )
-    passages = [
-        Passage(
-            "story" if row.source == "story" else "lore",
-            row.story_slug,
-            row.story_title,
-            row.passage,
-            row.matched,
-        )
-        for row in rows
-    ]
+    passages = await _lore(request.app[EMBEDDER], db, ghost_id, body.message)
     reply = await composer_of(request.app).compose(entity, body.message, passages)
     async with transaction(db) as conn:
         stored = await conversation_queries.insert_conversation_exchange(

@@ -13,15 +13,18 @@ from aiohttp import web
 
 from service.cache.catalog import (
     TTL_MEDIUM,
+    TTL_QUERY,
     TTL_SHORT,
     Keys,
     Touched,
     ghost_neighbours,
     ghost_written,
 )
+from service.domain import embeddings
 from service.handlers.media import MediaItem, media_files_of, remove_files_later
 from service.store.db import DATABASE, Executor, transaction
 from service.store.queries import ghosts as ghost_queries
+from service.store.queries import semantic as semantic_queries
 from service.store.queries import stories as story_queries
 from service.web.api import (
     Routes,
@@ -64,6 +67,9 @@ from service.web.paging import (
 )
 
 routes = Routes(tag="ghosts")
+
+# Most entities GET /v1/ghosts/{slug}/similar lists.
+SIMILAR_MAX = 20
 
 # How many related entities and linked stories a ghost's page embeds; the rest are a cursor away.
 EMBEDDED_ITEMS = 20
@@ -389,7 +395,7 @@ async def suggest_ghosts(request: web.Request) -> web.Response:
         return GhostSuggestions(shaped(rows, GhostSuggestion))
 
     key = Keys.ghost_suggestions(query.prefix, query.limit)
-    return await public(request, key, ttl=TTL_MEDIUM, load=load)
+    return await public(request, key, ttl=TTL_QUERY, load=load)
 
 
 @routes.route("GET", "/v1/ghosts/" + SLUG_SEGMENT, response=GhostDetail, errors=[404])
@@ -478,6 +484,59 @@ async def _stories_page(
     return keyset_page(rows, limit, _story_key, GhostStory)
 
 
+class SimilarQuery(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """How many similar entities to list."""
+
+    limit: Annotated[int, msgspec.Meta(ge=1, le=SIMILAR_MAX)] = 10
+
+
+class SimilarGhost(msgspec.Struct, frozen=True):
+    """A published entity near another by meaning, with the cosine similarity of the two."""
+
+    slug: str
+    name: str
+    entity_type: ghost_queries.GhostEntitiesEntityType
+    danger_level: int
+    tags: list[str]
+    similarity: float
+
+
+class SimilarGhosts(msgspec.Struct, frozen=True):
+    """The entities nearest to one entity, nearest first."""
+
+    items: Annotated[
+        list[SimilarGhost],
+        msgspec.Meta(description="empty until the entity's embedding has been computed"),
+    ]
+
+
+@routes.route(
+    "GET", "/v1/ghosts/{slug}/similar", query=SimilarQuery, response=SimilarGhosts, errors=[404]
+)
+async def list_similar_ghosts(request: web.Request) -> web.Response:
+    """The published entities most like this one by meaning (nearest embeddings)."""
+    slug = slug_param(request, "ghost")
+    query = read_query(request, SimilarQuery)
+    return await respond_public(
+        request,
+        Keys.ghost_similar(slug, query.limit),
+        lambda db, drafts: _similar(db, slug, query.limit, drafts=drafts),
+        ttl=TTL_SHORT,
+        what="ghost",
+    )
+
+
+async def _similar(db: Executor, slug: str, limit: int, *, drafts: bool) -> SimilarGhosts | None:
+    """The entities nearest to the one at `slug`; None when the caller cannot see it."""
+    ghost = await ghost_queries.get_ghost_detail(db, slug=slug, include_drafts=drafts)
+    if ghost is None:
+        return None
+    rows = await semantic_queries.list_similar_ghosts(
+        db, ghost_id=ghost.id, candidates=SIMILAR_MAX * 2, max_rows=limit
+    )
+    return SimilarGhosts(shaped(rows, SimilarGhost))
+
+
 # ---- writes ------------------------------------------------------------------------------------
 
 
@@ -513,6 +572,7 @@ async def create_ghost(request: web.Request) -> web.Response:
         )
         assert made is not None  # INSERT ... RETURNING always returns the row
         await audited(request, conn, "ghost.created", "ghost", made.id, user, {"slug": made.slug})
+        await embeddings.enqueue_ghost(conn, made.id)
         detail = await ghost_detail(conn, made.slug, drafts=True)
     # A "not found" cached for the slug goes too.
     await ghost_written(request.app, made.id, [made.slug], Touched())
@@ -565,6 +625,11 @@ async def update_ghost(request: web.Request) -> web.Response:
             user,
             {"slug": edited.slug, "fields": changed_fields(patch)},
         )
+        if any(
+            not isinstance(field, msgspec.UnsetType)
+            for field in (patch.name, patch.entity_type, patch.description)
+        ):
+            await embeddings.enqueue_ghost(conn, current.id)  # skipped if the text is the same
         detail = await ghost_detail(conn, edited.slug, drafts=True)
     await ghost_written(request.app, current.id, [slug, edited.slug], before)
     return respond(request, detail, private=True)

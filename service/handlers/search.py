@@ -15,7 +15,7 @@ from typing import Annotated, Final, Literal
 import msgspec
 from aiohttp import web
 
-from service.cache.catalog import TTL_MEDIUM, Keys
+from service.cache.catalog import TTL_QUERY, Keys
 from service.cache.engine import CACHE
 from service.config import SETTINGS
 from service.domain.embeddings import EMBEDDER, Embedder
@@ -319,9 +319,9 @@ async def search_content(request: web.Request) -> web.Response:
             embedding = await embedder.embed_query(query.q, cache)
             return await search_semantic(db.primary, query, embedding, mode)
 
-        return await public(request, Keys.search(digest(query)), ttl=TTL_MEDIUM, load=fused)
+        return await public(request, Keys.search(digest(query)), ttl=TTL_QUERY, load=fused)
     # Drafts never appear here, so everyone gets the same answer: cached, with an ETag.
     db, settings = request.app[DATABASE], request.app[SETTINGS]
     caps = SearchCaps(settings.search_count_cap, settings.search_candidate_cap)
     load = partial(search, db.primary, query, caps)
-    return await public(request, Keys.search(digest(query)), ttl=TTL_MEDIUM, load=load)
+    return await public(request, Keys.search(digest(query)), ttl=TTL_QUERY, load=load)

@@ -18,6 +18,7 @@ from service.cache.catalog import (
     story_neighbours,
     story_written,
 )
+from service.domain import embeddings
 from service.handlers.media import MediaItem, media_files_of, remove_files_later
 from service.store.db import DATABASE, Connection, Executor, one_connection, transaction
 from service.store.queries import ghosts as ghost_queries
@@ -371,12 +372,18 @@ async def create_story(request: web.Request) -> web.Response:
         assert made is not None  # INSERT ... RETURNING always returns the row
         await _link_ghosts(conn, made.id, body.ghosts)
         await audited(request, conn, "story.created", "story", made.id, user, {"slug": made.slug})
+        await embeddings.enqueue_story(conn, made.id)
         detail = await story_detail(conn, made.slug, drafts=True)
     # A "not found" cached for the slug goes too, and the pages of the entities it links.
     await story_written(request.app, made.id, [made.slug], Touched())
     return respond(
         request, detail, status=201, private=True, headers={"Location": f"/v1/stories/{made.slug}"}
     )
+
+
+def _text_changed(*fields: object) -> bool:
+    """Whether a patch sets any of the fields an embedding is computed from."""
+    return any(not isinstance(field, msgspec.UnsetType) for field in fields)
 
 
 @routes.route(
@@ -422,6 +429,8 @@ async def update_story(request: web.Request) -> web.Response:
             user,
             {"slug": edited.slug, "fields": changed_fields(patch)},
         )
+        if _text_changed(patch.title, patch.summary, patch.body):
+            await embeddings.enqueue_story(conn, current.id)  # skipped if the text is the same
         detail = await story_detail(conn, edited.slug, drafts=True)
     await story_written(request.app, current.id, [slug, edited.slug], before)
     return respond(request, detail, private=True)

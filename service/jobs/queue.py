@@ -42,7 +42,15 @@ import asyncpg
 
 from service.config import Settings
 from service.jobs import schedules as periodic
-from service.store.db import Connection, Executor, JSONValue, init_connection, transaction
+from service.store import insight
+from service.store.db import (
+    Connection,
+    Executor,
+    JSONValue,
+    init_connection,
+    lock_timeout_settings,
+    transaction,
+)
 from service.store.queries import jobs as queries
 
 __all__ = [
@@ -76,6 +84,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "service.domain.recommendations",
     "service.domain.retention",
     "service.domain.media",
+    "service.domain.embeddings",
 )
 
 # last_error keeps the end of the traceback, where the exception message is.
@@ -191,9 +200,13 @@ class Worker:
         retry_max: float = 3600.0,
         retry_jitter: float = 0.1,
         stop_timeout: float = 30.0,
+        db_lock_timeout: float | None = None,
         schedules: Sequence[periodic.Schedule] = (),
     ) -> None:
         self.dsn = dsn
+        # A job blocked on a lock holds its claim, and its worker runs one job at a time: the
+        # wait is bounded (JOB_DB_LOCK_TIMEOUT), then the job fails and is retried later.
+        self.db_lock_timeout = db_lock_timeout
         # Periodic jobs this worker declares at start; due runs of the kinds it handles are
         # queued by whichever worker sweeps first (service/jobs/schedules.py).
         self.schedules = tuple(schedules)
@@ -224,6 +237,7 @@ class Worker:
             retry_base=settings.job_retry_base,
             retry_max=settings.job_retry_max,
             stop_timeout=settings.job_stop_timeout,
+            db_lock_timeout=settings.job_db_lock_timeout,
             schedules=periodic.retention_schedules(settings),
         )
 
@@ -249,7 +263,11 @@ class Worker:
             try:
                 # The application name tells job workers apart in pg_stat_activity.
                 conn = await asyncpg.connect(
-                    self.dsn, server_settings={"application_name": f"job-worker {self.id}"[:63]}
+                    self.dsn,
+                    server_settings={
+                        "application_name": f"job-worker {self.id}"[:63],
+                        **(lock_timeout_settings(self.db_lock_timeout) or {}),
+                    },
                 )
             except CONNECT_ERRORS as exc:
                 log.warning("job worker %s cannot connect (%r); retrying", self.id, exc)
@@ -401,5 +419,6 @@ def main(settings: Settings) -> int:
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
     load_handlers()
+    insight.log_queries_slower_than(settings.slow_query_ms)
     asyncio.run(serve(Worker.from_settings(settings)))
     return 0

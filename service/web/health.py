@@ -31,6 +31,7 @@ from aiohttp import web
 
 from service.cache.engine import CACHE
 from service.config import MIGRATIONS_DIR, SETTINGS
+from service.domain.embeddings import EMBEDDER, model_name
 from service.store.db import DATABASE
 from service.store.queries import health as health_queries
 from service.store.redis import REDIS
@@ -83,6 +84,8 @@ class Checks:
     redis: Probe
     applied: list[str] = field(default_factory=list)
     pending: list[str] = field(default_factory=list)
+    # The cache's own Redis (REDIS_CACHE_URL), when it has one; the cache fails open without it.
+    cache_redis: Probe | None = None
 
     @property
     def migrations_ok(self) -> bool:
@@ -107,9 +110,13 @@ async def run_checks(app: web.Application) -> Checks:
         rows = await health_queries.list_applied_migrations(app[DATABASE])
         applied.extend(row.version for row in rows)
 
-    database, redis = await asyncio.gather(_timed(database_check()), _timed(app[REDIS].ping()))
+    probes = [_timed(database_check()), _timed(app[REDIS].ping())]
+    cache = app.get(CACHE)
+    if cache is not None and app[SETTINGS].cache_redis_separate:
+        probes.append(_timed(cache.ping()))
+    database, redis, *cache_redis = await asyncio.gather(*probes)
     pending = sorted(set(expected_migrations()) - set(applied)) if database.ok else []
-    return Checks(database, redis, applied, pending)
+    return Checks(database, redis, applied, pending, cache_redis[0] if cache_redis else None)
 
 
 def _json(body: Any, *, ok: bool) -> web.Response:
@@ -146,6 +153,8 @@ async def ready(request: web.Request) -> web.Response:
         "migrations": checks.migrations_ok,
         "queries": queries,
     }
+    if checks.cache_redis is not None:  # reported, not required: the cache fails open
+        report["redis_cache"] = checks.cache_redis.ok
     body = {"status": "ready" if is_ready else "not_ready", "checks": report}
     return _json(body, ok=is_ready)
 
@@ -167,6 +176,8 @@ async def details(request: web.Request) -> web.Response:
         problems.append(f"PostgreSQL unreachable ({checks.database.error})")
     if not checks.redis.ok:
         problems.append(f"Redis unreachable ({checks.redis.error})")
+    if checks.cache_redis is not None and not checks.cache_redis.ok:
+        problems.append(f"cache Redis unreachable ({checks.cache_redis.error})")
     if checks.pending:
         problems.append(f"{len(checks.pending)} migrations pending")
     if not _queries_ok(app):
@@ -176,6 +187,9 @@ async def details(request: web.Request) -> web.Response:
     replica = _replica_report(app)
     if replica is not None and not replica["ok"]:
         problems.append(f"replica not used: {replica['error']}; reads go to the primary")
+    semantic = _semantic_report(app)
+    if not semantic["ok"]:
+        problems.append(f"semantic search unavailable ({semantic['error']}); keyword search only")
     status = "healthy" if not problems else "degraded" if checks.database.ok else "unhealthy"
     recent = app.get(RECENT_ERRORS)
     body = {
@@ -185,6 +199,11 @@ async def details(request: web.Request) -> web.Response:
         "checks": {
             "database": checks.database.report(),
             "redis": {**checks.redis.report(), "required": app[SETTINGS].redis_required},
+            **(
+                {}
+                if checks.cache_redis is None
+                else {"redis_cache": {**checks.cache_redis.report(), "required": False}}
+            ),
             **({} if replica is None else {"replica": replica}),
             "migrations": {
                 "ok": checks.migrations_ok,
@@ -196,6 +215,7 @@ async def details(request: web.Request) -> web.Response:
                 "failures": [str(f) for f in schema.failures] if schema else [],
                 "error": schema.error if schema else "not checked",
             },
+            "semantic_search": semantic,
         },
         "pools": _pool_report(app),
         "cache": cache,
@@ -205,6 +225,14 @@ async def details(request: web.Request) -> web.Response:
         },
     }
     return _json(body, ok=status != "unhealthy")
+
+
+def _semantic_report(app: web.Application) -> dict[str, Any]:
+    """Whether the embedding model loaded (without it, search is keyword-only)."""
+    embedder = app.get(EMBEDDER)
+    if embedder is None:
+        return {"ok": False, "error": "not started"}
+    return {"ok": embedder.available, "error": embedder.error, "model": model_name()}
 
 
 def _pool_stats(pool: asyncpg.Pool[asyncpg.Record]) -> dict[str, int]:
