@@ -35,6 +35,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
+import msgspec
 import numpy as np
 
 from service.config import Settings
@@ -162,12 +163,22 @@ def semantic_unavailable() -> str | None:
 
 
 async def embed_rows(dsn: str, words: WordVectors) -> int:
-    """Give every entity and story without an embedding one made from its words (COPY)."""
-    pool = await create_pool(dsn, min_size=1, max_size=1)
+    """Give every entity and story without an embedding one made from its words.
+
+    The vector indexes are dropped first and built again after: one HNSW build is far quicker
+    than as many inserts into the index."""
+    pool = await create_pool(dsn, min_size=1, max_size=1, command_timeout=None)
     zero_hash = hashlib.sha256(b"bench word vectors").digest()
     added = 0
     try:
         async with pool.acquire() as conn:
+            indexes = await conn.fetch(
+                "SELECT indexname, indexdef FROM pg_indexes "
+                "WHERE tablename IN ('ghost_embeddings', 'story_embeddings') "
+                "AND indexdef LIKE '%USING hnsw%'"
+            )
+            for index in indexes:
+                await conn.execute(f'DROP INDEX "{index["indexname"]}"')
             for table, key, text in (
                 ("ghost_embeddings", "ghost_entity_id", "g.name || ' ' || g.description"),
                 ("story_embeddings", "story_id", "g.title || ' ' || g.summary"),
@@ -190,10 +201,53 @@ async def embed_rows(dsn: str, words: WordVectors) -> int:
                         zero_hash,
                     )
                 added += len(rows)
+            await conn.execute("SET maintenance_work_mem = '1GB'")
+            for index in indexes:
+                await conn.execute(index["indexdef"])
             await conn.execute("ANALYZE ghost_embeddings, story_embeddings")
     finally:
         await pool.close()
     return added
+
+
+async def overlap(db: Connection, query: str, options: dict[str, Any]) -> tuple[float, float]:
+    """The bounded (keyword) first 20 against the exact ranking's: the share of the exact top
+    20 it holds, and the sum of its ts_rank_cd scores over the exact top 20's (title matches
+    first in both, so this says how close the ranks it shows are, ties and near-ties aside)."""
+    kind, tags = options.get("kind", "all"), options.get("tags", [])
+    row = await search_queries.search_content(
+        db,
+        query=query,
+        kind=kind,
+        tags=tags,
+        entity_type=None,
+        count_cap=DEFAULTS.search_count_cap,
+        candidate_cap=DEFAULTS.search_candidate_cap,
+        after_id=None,
+        after_title_match=None,
+        after_rank=None,
+        after_kind=None,
+        max_rows=PAGE_ROWS,
+        max_tags=0,
+    )
+    bounded = msgspec.convert(row.items if row else [], list[dict[str, Any]])
+    exact_rows = await search_queries.search_content_exact_reference(
+        db,
+        query=query,
+        kind=kind,
+        tags=tags,
+        entity_type=None,
+        after_id=None,
+        after_title_match=None,
+        after_rank=None,
+        after_kind=None,
+        max_rows=PAGE_ROWS,
+    )
+    if not exact_rows:
+        return 1.0, 1.0
+    shared = {(b["kind"], b["id"]) for b in bounded} & {(r.kind, str(r.id)) for r in exact_rows}
+    score = sum(b["rank"] for b in bounded) / sum(r.rank for r in exact_rows)
+    return len(shared) / len(exact_rows), score
 
 
 async def timings(call: Callable[[], Awaitable[None]], rounds: int) -> list[float]:
@@ -212,32 +266,45 @@ def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20, method="inclusive")[-1]
 
 
+def label_of(query: str, options: dict[str, Any]) -> str:
+    """A search's name in the table."""
+    return query + "".join(f" {k}={v}" for k, v in options.items())
+
+
 async def measure(
     dsn: str, rounds: int, modes: dict[str, Search]
 ) -> dict[tuple[str, str], list[float]]:
-    """Per (mode, search label), the milliseconds of each round."""
+    """Per (mode, search label), the milliseconds of each round; per ("overlap", label), the
+    bounded-vs-exact overlap and score share."""
     pool = await create_pool(dsn, min_size=1, max_size=1)
     try:
         async with pool.acquire() as conn:
             results = {}
             for mode, run in modes.items():
                 for query, options in SEARCHES:
-                    label = query + "".join(f" {k}={v}" for k, v in options.items())
-                    results[mode, label] = await timings(
+                    results[mode, label_of(query, options)] = await timings(
                         functools.partial(run, conn, query, options), rounds
                     )
+            for query, options in SEARCHES:
+                share, score = await overlap(conn, query, options)
+                results["overlap", label_of(query, options)] = [share, score]
             return results
     finally:
         await pool.close()
 
 
-async def main(dsn: str, rounds: int = 20, sizes: tuple[int, ...] = SIZES) -> None:
+async def main(
+    dsn: str, rounds: int = 20, sizes: tuple[int, ...] = SIZES, only: tuple[str, ...] = MODES
+) -> None:
     """Print p50/p95 of each search and mode at each size, with the growth factor."""
     name = f"gp_bench_search_{secrets.token_hex(4)}"
     url = create_database(dsn, name)
     words = WordVectors()
     missing = semantic_unavailable()
+    if missing is None and not {"semantic", "hybrid"} & set(only):
+        missing = "not asked for (--modes)"
     modes: dict[str, Search] = {"keyword": keyword, "exact": exact}
+    modes = {mode: run for mode, run in modes.items() if mode in only}
     if missing is None:
         modes["semantic"] = semantic_search(words, hybrid=False)
         modes["hybrid"] = semantic_search(words, hybrid=True)
@@ -291,9 +358,20 @@ def report(
         header += f" {'growth':>7}"
     print(header)
     print("-" * len(header))
+    print(
+        f"keyword (bounded) vs exact ranking, first {PAGE_ROWS}: top20 = share of the exact "
+        f"top {PAGE_ROWS} it holds; score = its ts_rank_cd sum over the exact top {PAGE_ROWS}'s"
+    )
+    print(f"{'':<37}" + "".join(f" {n + ' top20':>9} {n + ' score':>9}" for n in names))
+    for (m, label), _ in figures[0].items():
+        if m == "overlap":
+            cells = "".join(f" {f[m, label][0]:>9.0%} {f[m, label][1]:>9.0%}" for f in figures)
+            print(f"{label[:28]:<28} {'overlap':<8}{cells}")
+    print("-" * len(header))
     for mode in MODES:
         if not any(m == mode for m, _ in figures[0]):
-            print(f"{'all searches':<28} {mode:<8} n/a: {missing}")
+            why = missing if mode in ("semantic", "hybrid") else "not asked for (--modes)"
+            print(f"{'all searches':<28} {mode:<8} n/a: {why}")
             continue
         every: list[list[float]] = [[] for _ in sizes]
         for (m, label), _ in figures[0].items():
@@ -326,13 +404,22 @@ def cli(argv: list[str] | None = None) -> int:
         default=",".join(str(s) for s in SIZES),
         help="comma-separated entity counts, ascending (10000,100000; add 1000000 for 1M)",
     )
+    parser.add_argument(
+        "--modes",
+        default=",".join(MODES),
+        help="comma-separated modes to time (keyword,exact,semantic,hybrid; semantic and "
+        "hybrid need embeddings for every row, the slow part of a 1M load)",
+    )
     args = parser.parse_args(argv)
     dsn = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL")
     if not dsn:
         print("set BENCH_DATABASE_URL to a PostgreSQL server URL", file=sys.stderr)
         return 2
     sizes = tuple(int(s) for s in args.sizes.split(","))
-    asyncio.run(main(dsn, args.rounds, sizes))
+    modes = tuple(m for m in args.modes.split(",") if m)
+    if set(modes) - set(MODES):
+        parser.error(f"--modes: choose from {', '.join(MODES)}")
+    asyncio.run(main(dsn, args.rounds, sizes, modes))
     return 0
 
 
