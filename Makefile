@@ -108,7 +108,19 @@ test: lint check ## the full suite: lint, generated code current, migrations, py
 test-fast: $(STAMP) ## pytest only
 	$(BIN)/pytest -n $(PYTEST_WORKERS) $(ARGS)
 
+# PgBouncer is Debian's package: installed here when missing and we are root (as on CI);
+# otherwise its tests skip, saying how to install it.
 test-scale: $(STAMP) ## the scale-out tests: streaming replica, PgBouncer, Redis Cluster (slower)
+	@if ! command -v pgbouncer >/dev/null && [ ! -x /usr/sbin/pgbouncer ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "installing pgbouncer (apt-get)"; \
+			apt-get install -y -qq pgbouncer >/dev/null 2>&1 \
+				|| { apt-get update -qq && apt-get install -y -qq pgbouncer >/dev/null; } \
+				|| echo "pgbouncer could not be installed: its tests will skip"; \
+		else \
+			echo "pgbouncer is not installed (apt-get install pgbouncer as root): its tests will skip"; \
+		fi; \
+	fi
 	$(BIN)/pytest -n 2 -m scale $(ARGS)
 
 bench: $(STAMP) ## benchmarks (ARGS=http, queries, jobs, cache, search, relevance): the hot path vs a minimal and a bare server, generated queries vs asyncpg and aiosql, search latency and relevance
