@@ -290,9 +290,10 @@ class Cache:
 
     @classmethod
     def from_settings(cls, settings: Settings, *, health: RedisHealth | None = None) -> Cache:
-        """A cache with its own client: short timeouts and no retries, `health` decides."""
+        """A cache with its own client on the cache's Redis (REDIS_CACHE_URL, else REDIS_URL):
+        short timeouts and no retries, `health` decides."""
         client = redis.Redis.from_url(
-            settings.redis_url,
+            settings.cache_redis_url,
             socket_timeout=settings.redis_socket_timeout,
             socket_connect_timeout=settings.redis_socket_timeout,
             retry=Retry(NoBackoff(), 0),
@@ -301,6 +302,15 @@ class Cache:
         return cls(client, settings, health=health, owns_client=True)
 
     # ---- state ----
+
+    @property
+    def health(self) -> RedisHealth:
+        """The Redis policy the cache follows (its own when its Redis is not REDIS_URL's)."""
+        return self._health
+
+    async def ping(self) -> None:
+        """PING the cache's Redis (for /health/ready); raises when it does not answer."""
+        await self._client.ping()
 
     @property
     def breaker_state(self) -> BreakerState:

@@ -14,7 +14,7 @@ import redis.asyncio as redis
 
 from service.cache.engine import PREFIX, generation_key
 from service.config import Settings
-from service.dev.servers import embedded_redis
+from service.dev.servers import embedded_redis, embedded_redis_cache
 
 _GENERATION = re.compile(rf"^{re.escape(PREFIX)}:gen:([a-z][a-z0-9_-]*)$")
 _ENTRY = re.compile(rf"^{re.escape(PREFIX)}:([a-z][a-z0-9_-]*):g[0-9]+:")
@@ -25,11 +25,14 @@ REDIS_ERRORS = (redis.RedisError, OSError, TimeoutError)
 
 
 def redis_in_use(settings: Settings) -> str | None:
-    """REDIS_URL, or the embedded Redis when it runs; None otherwise (never starts one)."""
-    if settings.redis_url:
-        return settings.redis_url
-    server = embedded_redis(settings)
-    return server.url() if server.port() is not None else None
+    """The cache's Redis: REDIS_CACHE_URL, REDIS_URL, or the embedded cache Redis (or, from
+    before it existed, the embedded Redis) when it runs; None otherwise (never starts one)."""
+    if settings.cache_redis_url:
+        return settings.cache_redis_url
+    for server in (embedded_redis_cache(settings), embedded_redis(settings)):
+        if server.port() is not None:
+            return server.url()
+    return None
 
 
 async def _keys(client: redis.Redis, pattern: str) -> list[str]:

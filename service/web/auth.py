@@ -40,7 +40,6 @@ from service.domain.passwords import token_hash
 from service.store.db import DATABASE, writer
 from service.store.queries import sessions as session_queries
 from service.store.queries.enums import UsersRole, UsersTier
-from service.store.redis import REDIS_HEALTH
 from service.web.problems import Problem
 from service.web.request import is_secure
 
@@ -174,7 +173,7 @@ async def _lookup(request: web.Request) -> CurrentUser | None:
     hashed = token_hash(token)
     cache = request.app[CACHE]
     load = partial(_load_session, request, hashed)
-    if request.app[REDIS_HEALTH].unavailable_within(SESSION_CACHE_TTL):
+    if cache.health.unavailable_within(SESSION_CACHE_TTL):
         # A revocation made while Redis was out of reach may not have reached it yet.
         return _user(await load())
     key = Keys.session(hashed)

@@ -11,7 +11,7 @@ from typing import Annotated, Any, TypeVar
 import msgspec
 from aiohttp import web
 
-from service.cache.catalog import TTL_MEDIUM
+from service.cache.catalog import TTL_MEDIUM, TTL_QUERY
 from service.cache.engine import CacheKey
 from service.store.db import DATABASE, Executor, Queryable, writer
 from service.store.queries.enums import GhostEntitiesStatus
@@ -128,7 +128,8 @@ async def respond_list(
     `respond_public`)."""
     canonical_tags = None if tags is None else ",".join(sorted(set(tag_list(tags))))
     key = key_of(digest(query, sort=sort, tags=canonical_tags))
-    return await respond_public(request, key, page, ttl=TTL_MEDIUM)
+    ttl = TTL_QUERY if getattr(query, "q", None) else TTL_MEDIUM  # free text: a short life
+    return await respond_public(request, key, page, ttl=ttl)
 
 
 async def respond_public(
