@@ -83,7 +83,12 @@ async def check(db: Database, clock: LagClock, max_lag: float) -> None:
         status.replay_lsn = row.replay_lsn
         status.lag = lag
         status.usable = bounded and lag <= max_lag
-        status.error = "" if status.usable else f"lagging: {lag:.1f} s behind the primary"
+        if status.usable:
+            status.error = ""
+        elif bounded:
+            status.error = f"lagging: {lag:.1f} s behind the primary"
+        else:  # it has not replayed even the oldest position sampled
+            status.error = f"lagging: at least {lag:.1f} s behind the primary"
     else:
         # The primary did not answer: nothing to measure against; serve from the replica as
         # fit as last measured rather than send reads to a primary that is not answering.
