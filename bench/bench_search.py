@@ -210,10 +210,13 @@ async def embed_rows(dsn: str, words: WordVectors) -> int:
     return added
 
 
-async def overlap(db: Connection, query: str, options: dict[str, Any]) -> tuple[float, float]:
+async def overlap(
+    db: Connection, query: str, options: dict[str, Any]
+) -> tuple[float, float, float]:
     """The bounded (keyword) first 20 against the exact ranking's: the share of the exact top
-    20 it holds, and the sum of its ts_rank_cd scores over the exact top 20's (title matches
-    first in both, so this says how close the ranks it shows are, ties and near-ties aside)."""
+    20 it holds; the share of its rows that rank at least as high as the exact 20th (so would
+    be in the exact top 20 but for ties, broken by id); and the sum of its ts_rank_cd scores
+    over the exact top 20's."""
     kind, tags = options.get("kind", "all"), options.get("tags", [])
     row = await search_queries.search_content(
         db,
@@ -244,10 +247,12 @@ async def overlap(db: Connection, query: str, options: dict[str, Any]) -> tuple[
         max_rows=PAGE_ROWS,
     )
     if not exact_rows:
-        return 1.0, 1.0
+        return 1.0, 1.0, 1.0
     shared = {(b["kind"], b["id"]) for b in bounded} & {(r.kind, str(r.id)) for r in exact_rows}
+    cut = (exact_rows[-1].title_match, exact_rows[-1].rank)
+    tied = sum((b["title_match"], b["rank"]) >= cut for b in bounded)
     score = sum(b["rank"] for b in bounded) / sum(r.rank for r in exact_rows)
-    return len(shared) / len(exact_rows), score
+    return len(shared) / len(exact_rows), tied / len(exact_rows), score
 
 
 async def timings(call: Callable[[], Awaitable[None]], rounds: int) -> list[float]:
@@ -286,8 +291,9 @@ async def measure(
                         functools.partial(run, conn, query, options), rounds
                     )
             for query, options in SEARCHES:
-                share, score = await overlap(conn, query, options)
-                results["overlap", label_of(query, options)] = [share, score]
+                results["overlap", label_of(query, options)] = list(
+                    await overlap(conn, query, options)
+                )
             return results
     finally:
         await pool.close()
@@ -331,9 +337,16 @@ async def main(
             )
             loaded = size
             figures.append(await measure(url, rounds, modes))
+            if len(figures) < len(sizes):  # the table so far, in case a long run is cut short
+                report(figures, sizes[: len(figures)], rounds, vectors(words, missing), missing)
     finally:
         drop_database(dsn, name)
-    report(figures, sizes, rounds, words.source if missing is None else None, missing)
+    report(figures, sizes, rounds, vectors(words, missing), missing)
+
+
+def vectors(words: WordVectors, missing: str | None) -> str | None:
+    """Where the semantic/hybrid vectors came from, when those modes ran."""
+    return words.source if missing is None else None
 
 
 def report(
@@ -360,12 +373,17 @@ def report(
     print("-" * len(header))
     print(
         f"keyword (bounded) vs exact ranking, first {PAGE_ROWS}: top20 = share of the exact "
-        f"top {PAGE_ROWS} it holds; score = its ts_rank_cd sum over the exact top {PAGE_ROWS}'s"
+        f"top {PAGE_ROWS} it holds; ties = share of its rows ranking at least as high as the "
+        f"exact {PAGE_ROWS}th (equal ranks are ordered by id); score = its ts_rank_cd sum over "
+        f"the exact top {PAGE_ROWS}'s"
     )
-    print(f"{'':<37}" + "".join(f" {n + ' top20':>9} {n + ' score':>9}" for n in names))
+    print(f"{'':<37}" + "".join(f" {n + ' top20':>10} {'ties':>5} {'score':>5}" for n in names))
     for (m, label), _ in figures[0].items():
         if m == "overlap":
-            cells = "".join(f" {f[m, label][0]:>9.0%} {f[m, label][1]:>9.0%}" for f in figures)
+            cells = "".join(
+                f" {f[m, label][0]:>10.0%} {f[m, label][1]:>5.0%} {f[m, label][2]:>5.0%}"
+                for f in figures
+            )
             print(f"{label[:28]:<28} {'overlap':<8}{cells}")
     print("-" * len(header))
     for mode in MODES:
