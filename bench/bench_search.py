@@ -113,11 +113,15 @@ class WordVectors:
             {w.lower() for w in (*seed.WORDS, *seed.NOUNS, *seed.ORIGINS)}
             | {part for tag in seed.TAGS for part in tag.split("-")}
         )
-        # No model runtime in the tree to embed the words with: seeded random directions, so
-        # texts sharing words are near each other (the shape an index sees), without meaning.
-        rng = np.random.default_rng(11)
-        vectors = rng.standard_normal((len(vocabulary), DIMENSIONS)).astype(np.float32)
-        self.source = "seeded random word vectors (no model runtime to embed the vocabulary)"
+        try:
+            from service.domain.embeddings import shared_model
+
+            vectors = np.asarray(shared_model().encode(vocabulary), dtype=np.float32)
+            self.source = f"the {len(vocabulary)} vocabulary words embedded by the model"
+        except Exception as exc:  # no model: directions that still group texts by their words
+            rng = np.random.default_rng(11)
+            vectors = rng.standard_normal((len(vocabulary), DIMENSIONS)).astype(np.float32)
+            self.source = f"seeded random word vectors (the model did not load: {exc})"[:160]
         self.index = {word: i for i, word in enumerate(vocabulary)}
         self.vectors = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
