@@ -23,6 +23,7 @@ from service.web.problems import PROBLEM_TYPE_BASE
 from service.web.ratelimit import (
     Limit,
     LocalLimiter,
+    LocalOnce,
     Policy,
     RateLimiter,
     client_ip,
@@ -38,7 +39,7 @@ WRONG_LOGIN = {"login": "nobody", "password": "not the password at all"}
 
 @pytest.fixture
 def limited(settings: Settings) -> ClientFactory:
-    """Clients for apps whose rate limits the test sets (the suite's defaults limit nothing)."""
+    """Clients for apps whose rate limits the test sets (the defaults limit only sign-in)."""
 
     @asynccontextmanager
     async def make(**overrides: Any) -> AsyncIterator[Client]:
@@ -119,11 +120,19 @@ async def test_health_and_metrics_are_never_limited(limited: ClientFactory) -> N
         assert (await client.get("/openapi.json")).status == 429
 
 
-async def test_limits_set_to_zero_limit_nothing(limited: ClientFactory) -> None:
+async def test_reads_are_not_limited_by_default(limited: ClientFactory) -> None:
     async with limited() as client:
         for _ in range(30):
             response = await client.get("/openapi.json")
             assert response.status == 200
+            assert "RateLimit-Policy" not in response.headers
+
+
+async def test_limits_set_to_zero_limit_nothing(limited: ClientFactory) -> None:
+    async with limited(rate_limit_auth="0", rate_limit_account="0") as client:
+        for _ in range(12):
+            response = await client.post("/v1/auth/login", json=WRONG_LOGIN)
+            assert response.status == 401
             assert "RateLimit-Policy" not in response.headers
 
 
@@ -279,6 +288,18 @@ def test_local_limiter_slides_too() -> None:
     assert not denied.allowed and denied.reset == pytest.approx(1.0)
     assert local.hit([limit], now=10.5)[0].allowed  # the request at 0 left the window
     assert not local.hit([limit], now=11.0)[0].allowed  # the one at 4 has not
+
+
+def test_local_once_claims_a_key_for_its_window_only() -> None:
+    once = LocalOnce(max_keys=2)
+    assert once.first("a", "first", 10, now=0.0) is None
+    assert once.first("a", "second", 10, now=9.0) == "first"
+    assert once.first("a", "third", 10, now=10.5) is None  # the window has passed
+    once.set("a", "settled", 10, now=11.0)
+    assert once.first("a", "fourth", 10, now=12.0) == "settled"
+    once.first("b", "b", 10, now=12.0)
+    once.first("c", "c", 10, now=12.0)  # past the bound: "a", the least recent, is forgotten
+    assert once.first("a", "fifth", 10, now=12.0) is None
 
 
 def test_local_limiter_forgets_the_least_recent_subjects_past_its_bound() -> None:

@@ -68,7 +68,8 @@ async def sign_in(
 
 
 async def assert_throttled(response: ClientResponse, policy: str) -> dict[str, Any]:
-    """A 429 problem naming `policy`, with a Retry-After it also gives in its body."""
+    """A 429 problem naming `policy`, with a Retry-After it also gives in its body, and the
+    policy among the RateLimit-Policy items."""
     problem: dict[str, Any] = check_problem(
         response.status, response.content_type, await response.read(), label="throttled"
     )
@@ -78,6 +79,7 @@ async def assert_throttled(response: ClientResponse, policy: str) -> dict[str, A
     retry_after = int(response.headers["Retry-After"])
     assert retry_after >= 1
     assert problem["retry_after"] == retry_after
+    assert f'"{policy}";q=' in response.headers["RateLimit-Policy"]
     return problem
 
 

@@ -268,7 +268,11 @@ def _signed_in_response(
     "POST", "/v1/auth/register", body=RegisterBody, response=SignedIn, status=201, errors=[409]
 )
 async def register(request: web.Request) -> web.Response:
-    """Create an account (role reader, tier free) and sign it in."""
+    """Create an account (role reader, tier free) and sign it in.
+
+    A taken email or username is a 409: the answer signs the new account in, so it cannot be
+    the same for an address that has one. Attempts are limited per client address.
+    """
     body = await read_body(request, RegisterBody)
     problem = _password_problem(body.password, email=body.email, username=body.username)
     if problem is not None:

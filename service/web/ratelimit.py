@@ -491,7 +491,10 @@ async def ratelimit_middleware(request: web.Request, handler: Handler) -> web.St
         exc.headers.update(extra)
         raise
     if not response.prepared:
-        response.headers.update(extra)
+        for name, value in extra.items():
+            # A handler's own limit (an account lock) keeps its items, after the middleware's.
+            own = response.headers.get(name)
+            response.headers[name] = f"{value}, {own}" if own else value
     return response
 
 
