@@ -232,6 +232,7 @@ def cmd_queries(args: argparse.Namespace, settings: Settings) -> int:
                 by=args.by,
                 limit=args.limit,
                 all_databases=args.all_databases,
+                all_statements=args.all_statements,
                 connect_timeout=settings.db_connect_timeout,
             )
         )
@@ -296,8 +297,10 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if resolved.embedded_database and not marker.exists():
         asyncio.run(seed.load(resolved.database_url))
         marker.write_text("demo seed loaded; `make seed ARGS=--clean` removes it\n")
-        # The demo rows' embeddings, so semantic and hybrid search work from the first request.
-        _backfill(resolved.database_url, settings, everything=False)
+        # The demo rows' embeddings: made by the job worker started below, while the service
+        # already answers (keyword-only for a row until its embedding is in).
+        queued = asyncio.run(_queue_embeddings(resolved.database_url, settings))
+        print(f"queued {queued} embed jobs for the demo data", file=sys.stderr)
     settings = dataclasses.replace(
         settings,
         database_url=resolved.database_url,
@@ -357,6 +360,19 @@ def _backfill(url: str, settings: Settings, *, everything: bool) -> int:
             embedder.close()
 
     return asyncio.run(run())
+
+
+async def _queue_embeddings(url: str, settings: Settings) -> int:
+    """Queue an embed job for every row that has no embedding."""
+    from service.domain import embeddings
+    from service.store.db import init_connection
+
+    conn = await open_checked(url, timeout=settings.db_connect_timeout)
+    try:
+        await init_connection(conn)
+        return await embeddings.enqueue_missing(conn)
+    finally:
+        await conn.close()
 
 
 def cmd_embed(args: argparse.Namespace, settings: Settings) -> int:
@@ -496,6 +512,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--all-databases",
         action="store_true",
         help="statements of every database on the server, not only the one in use",
+    )
+    queries_parser.add_argument(
+        "--all-statements",
+        action="store_true",
+        help="also statements the generated layer did not send (migrations, seeding, psql)",
     )
     add("run", cmd_run).add_argument(
         "--workers", type=int, help="worker processes (default WORKERS)"

@@ -171,3 +171,14 @@ async def test_a_queued_embed_job_runs_on_the_registered_handlers(
     await conn.execute("DELETE FROM ghost_entities")
     await embeddings.enqueue_ghost(wconn, ghost)
     assert await run_due_jobs(worker, wconn, pool) == 1
+
+
+async def test_make_runs_first_start_queues_a_job_per_row_without_an_embedding(
+    conn: asyncpg.Connection, wconn: Connection, pool: asyncpg.Pool, worker: jobs.Worker
+) -> None:
+    await add_ghost(conn, "grey-lady", "A lady in grey.")
+    await add_ghost(conn, "white-lady", "A lady in white.")
+    assert await embeddings.enqueue_missing(wconn) == 2
+    assert await run_due_jobs(worker, wconn, pool) == 2
+    assert await conn.fetchval("SELECT count(*) FROM ghost_embeddings") == 2
+    assert await embeddings.enqueue_missing(wconn) == 0

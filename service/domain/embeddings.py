@@ -369,6 +369,26 @@ async def _embed_story_job(payload: Payload, conn: Connection) -> None:
 # ---- the backfill --------------------------------------------------------------------------
 
 
+async def enqueue_missing(db: Executor) -> int:
+    """Queue an embed job for every row with no embedding (the job worker embeds them while
+    the service runs); returns how many were queued."""
+    queued = 0
+    after_kind, after_id = "", uuid.UUID(int=0)
+    while rows := await queries.list_content_to_embed(
+        db,
+        include_embedded=False,
+        after_kind=after_kind,
+        after_id=after_id,
+        max_rows=BACKFILL_BATCH,
+    ):
+        for kind, job in (("ghost", GHOST_JOB), ("story", STORY_JOB)):
+            payloads: list[Payload] = [{"id": str(r.id)} for r in rows if r.kind == kind]
+            if payloads:
+                queued += await queue.enqueue_many(db, job, payloads)
+        after_kind, after_id = rows[-1].kind, rows[-1].id
+    return queued
+
+
 async def backfill(
     db: Connection,
     embedder: Embedder,

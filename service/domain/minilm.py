@@ -72,19 +72,33 @@ def read_safetensors(path: Path) -> dict[str, Matrix]:
 
 
 def _erf(x: Matrix) -> Matrix:
-    """erf to within 1.5e-7 (Abramowitz and Stegun 7.1.26): exact at float32 precision."""
-    sign = np.sign(x)
+    """erf to within 1.5e-7 (Abramowitz and Stegun 7.1.26): exact at float32 precision.
+
+    In place on a few buffers: over (tokens x 1536) activations, temporaries were a third of
+    the forward pass."""
     a = np.abs(x)
-    t = 1.0 / (1.0 + 0.3275911 * a)
-    poly = t * (
-        0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))
-    )
-    return cast(Matrix, (sign * (1.0 - poly * np.exp(-a * a))).astype(np.float32))
+    t = a * np.float32(0.3275911)
+    t += 1.0
+    np.reciprocal(t, out=t)
+    poly = t * np.float32(1.061405429)
+    for c in (-1.453152027, 1.421413741, -0.284496736, 0.254829592):
+        poly += np.float32(c)
+        poly *= t
+    np.square(a, out=a)
+    np.negative(a, out=a)
+    np.exp(a, out=a)
+    poly *= a
+    np.subtract(np.float32(1.0), poly, out=poly)
+    return cast(Matrix, np.copysign(poly, x, out=poly))
 
 
 def _gelu(x: Matrix) -> Matrix:
-    """BERT's GELU with erf (not the tanh approximation)."""
-    return cast(Matrix, (0.5 * x * (1.0 + _erf(x / np.float32(np.sqrt(2.0))))).astype(np.float32))
+    """BERT's GELU with erf (not the tanh approximation), in place on `x`'s buffer."""
+    e = _erf(x * np.float32(1.0 / np.sqrt(2.0)))
+    e += 1.0
+    e *= x
+    e *= np.float32(0.5)
+    return e
 
 
 def _layer_norm(x: Matrix, weight: Matrix, bias: Matrix) -> Matrix:
