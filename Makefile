@@ -39,8 +39,8 @@ stop: $(STAMP) ## stop what this checkout started: HTTP server, job workers, Pos
 psql: $(STAMP) ## psql on the database in use
 	$(PY) -m service psql
 
-redis-cli: $(STAMP) ## redis-cli on the Redis in use
-	$(PY) -m service redis-cli
+redis-cli: $(STAMP) ## redis-cli on the Redis in use (ARGS=--cache: the cache's Redis)
+	$(PY) -m service redis-cli $(ARGS)
 
 replica: $(STAMP) ## start a streaming replica of the embedded PostgreSQL; print DATABASE_REPLICA_URL
 	$(PY) -m service servers --replica

@@ -64,8 +64,9 @@ def cmd_psql(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_redis_cli(args: argparse.Namespace, settings: Settings) -> int:
-    """Open redis-cli on the Redis in use."""
-    url = servers.resolve(settings).redis_url
+    """Open redis-cli on the Redis in use (--cache: the cache's Redis)."""
+    resolved = servers.resolve(settings)
+    url = resolved.redis_cache_url if args.cache else resolved.redis_url
     cli = str(redis_bin("redis-cli"))
     os.execv(cli, [cli, "-u", url])  # noqa: S606 - replace this process with the shell
 
@@ -450,7 +451,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add("stop", cmd_stop)
     add("psql", cmd_psql)
-    add("redis-cli", cmd_redis_cli)
+    add("redis-cli", cmd_redis_cli).add_argument(
+        "--cache",
+        action="store_true",
+        help="the cache's Redis (REDIS_CACHE_URL) rather than the main one (REDIS_URL)",
+    )
     add("migrate", cmd_migrate)
     add("rollback", cmd_rollback)
     add("migrate-status", cmd_migrate_status)

@@ -93,7 +93,8 @@ def resolve(settings: Settings, *, start: bool = True, quiet: bool = False) -> S
     if not cache_url and not settings.redis_url:
         cache = embedded_redis_cache(settings)
         cache_url = cache.start() if start else cache.url()
-        _announce(quiet, "Redis for the cache (embedded)", cache_url, cache.data_dir, "redis-cli")
+        shell = "make redis-cli ARGS=--cache"
+        _announce(quiet, "Redis for the cache (embedded)", cache_url, cache.data_dir, shell)
     return Servers(
         database_url,
         redis_url,
