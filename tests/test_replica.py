@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import subprocess
+import sys
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -21,7 +23,7 @@ from apicheck import get_json, internal_client, sign_up
 from test_query_runtime import insert
 
 from service.app import create_app
-from service.config import Settings
+from service.config import ROOT, Settings
 from service.dev.embedded import EmbeddedPostgres, EmbeddedStandby
 from service.dev.migrations import migrate
 from service.dev.servers import create_database, drop_database, with_database
@@ -337,3 +339,44 @@ async def test_the_replica_pool_serves_reads_and_the_primary_writes(
             await ghosts.delete_ghost_by_slug(replica, slug="routed")
     finally:
         await db.close()
+
+
+def test_servers_replica_starts_a_standby_of_the_embedded_postgres() -> None:
+    """`make replica`: a standby of the development PostgreSQL under DATA_DIR, and its URL."""
+    if os.environ.get("TEST_DATABASE_URL"):
+        pytest.skip("the standby is made of an embedded PostgreSQL; TEST_DATABASE_URL is set")
+    with tempfile.TemporaryDirectory(prefix="gp-test-make-replica-") as tmp:
+        os.chmod(tmp, 0o711)  # noqa: S103 - search only: as root the server runs as another user
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.endswith(("_URL", "DATA_DIR"))},
+            "DATA_DIR": tmp,
+        }
+        command = [sys.executable, "-m", "service"]
+        try:
+            started = subprocess.run(
+                [*command, "servers", "--replica"],
+                cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
+            )  # fmt: skip
+            assert started.returncode == 0, started.stderr
+            urls = dict(line.split("=", 1) for line in started.stdout.splitlines() if "=" in line)
+            assert urls["DATABASE_REPLICA_URL"] != urls["DATABASE_URL"]
+
+            async def in_recovery(url: str) -> bool:
+                async with connected(url) as conn:
+                    row = await replication_queries.get_replay_lsn(conn)
+                    return row is not None and row.in_recovery
+
+            assert asyncio.run(in_recovery(urls["DATABASE_REPLICA_URL"]))
+            assert not asyncio.run(in_recovery(urls["DATABASE_URL"]))
+        finally:
+            subprocess.run([*command, "stop"], cwd=ROOT, env=env, capture_output=True, check=False)
+
+
+def test_servers_replica_needs_the_embedded_postgres() -> None:
+    env = {**os.environ, "DATABASE_URL": "postgres://u:p@127.0.0.1:1/db"}
+    result = subprocess.run(
+        [sys.executable, "-m", "service", "servers", "--replica"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "--replica: a replica is made of the embedded PostgreSQL" in result.stderr
