@@ -113,7 +113,12 @@ async def run(dsn: str, rounds: int, scale: int) -> None:
         }
         recent = filters | {"query": None, "after_published_at": None}
         by_name = filters | {"query": None, "after_name": None, "max_rows": 101}
-        relevance = filters | {"query": "ghost bench", "after_name_match": None, "after_rank": None}
+        relevance = filters | {
+            "query": "ghost bench",
+            "candidate_cap": 500,
+            "after_name_match": None,
+            "after_rank": None,
+        }
 
         def three(
             sql: str,

@@ -83,40 +83,77 @@ LIMIT @max_rows;
 -- Full-text matches for query: entities whose name matches first, then by ts_rank_cd.
 -- The keyset is (name_match, rank, id), all descending.
 -- Filters and keyset: see the "HTTP API v1" note in queries/ghosts.sql.
+-- Bounded like SearchContent (queries/search.sql): only the first candidate_cap matches, in
+-- storage order through the GIN index, are ranked; with no more matches than that the ranking
+-- is over all of them.
+WITH input AS (
+    SELECT websearch_to_tsquery('english', @query) AS q
+),
+
+candidates AS (
+    SELECT
+        g.id,
+        g.slug,
+        g.name,
+        g.entity_type,
+        g.danger_level,
+        g.tags,
+        g.status,
+        g.published_at,
+        g.updated_at,
+        g.search_vector
+    FROM ghost_entities AS g
+    WHERE
+        (g.status = 'published' OR @include_drafts::boolean)
+        -- the planner cannot see how broad the query is: matches come through the GIN index
+        AND g.search_vector @@ (SELECT i.q FROM input AS i)
+        AND (cardinality(@tags::text[]) = 0 OR g.tags @> @tags::text[])
+        AND (sqlc.narg(entity_type)::text IS NULL OR g.entity_type = sqlc.narg(entity_type))
+        AND (sqlc.narg(min_danger)::smallint IS NULL OR g.danger_level >= sqlc.narg(min_danger))
+        AND (sqlc.narg(max_danger)::smallint IS NULL OR g.danger_level <= sqlc.narg(max_danger))
+    -- No ORDER BY: the first matches the scan meets, so it stops at the cap.
+    LIMIT @candidate_cap::integer  -- noqa: AM09
+),
+
+ranked AS (
+    SELECT
+        c.id,
+        c.slug,
+        c.name,
+        c.entity_type,
+        c.danger_level,
+        c.tags,
+        c.status,
+        c.published_at,
+        c.updated_at,
+        -- weight A of search_vector is the name: does the name alone match?
+        ts_filter(c.search_vector, '{a}') @@ i.q AS name_match,
+        ts_rank_cd(c.search_vector, i.q) AS rank
+    FROM candidates AS c
+    CROSS JOIN input AS i
+)
+
 SELECT
-    g.id,
-    g.slug,
-    g.name,
-    g.entity_type,
-    g.danger_level,
-    g.tags,
-    g.status,
-    g.published_at,
-    g.updated_at,
-    -- weight A of search_vector is the name: does the name alone match?
-    ts_filter(g.search_vector, '{a}') @@ websearch_to_tsquery('english', @query) AS "name_match!",
-    ts_rank_cd(g.search_vector, websearch_to_tsquery('english', @query)) AS "rank!"
-FROM ghost_entities AS g
+    r.id AS "id!",
+    r.slug AS "slug!",
+    r.name AS "name!",
+    r.entity_type AS "entity_type!",
+    r.danger_level AS "danger_level!",
+    r.tags AS "tags!",
+    r.status AS "status!",
+    r.published_at,
+    r.updated_at AS "updated_at!",
+    r.name_match AS "name_match!",
+    r.rank AS "rank!"
+FROM ranked AS r
 WHERE
-    (g.status = 'published' OR @include_drafts::boolean)
-    AND g.search_vector @@ websearch_to_tsquery('english', @query)
-    AND (cardinality(@tags::text[]) = 0 OR g.tags @> @tags::text[])
-    AND (sqlc.narg(entity_type)::text IS NULL OR g.entity_type = sqlc.narg(entity_type))
-    AND (sqlc.narg(min_danger)::smallint IS NULL OR g.danger_level >= sqlc.narg(min_danger))
-    AND (sqlc.narg(max_danger)::smallint IS NULL OR g.danger_level <= sqlc.narg(max_danger))
-    AND (
-        sqlc.narg(after_id)::uuid IS NULL
-        OR (
-            ts_filter(g.search_vector, '{a}') @@ websearch_to_tsquery('english', @query),
-            ts_rank_cd(g.search_vector, websearch_to_tsquery('english', @query)),
-            g.id
-        ) < (
-            sqlc.narg(after_name_match)::boolean,
-            sqlc.narg(after_rank)::real,
-            sqlc.narg(after_id)
-        )
+    sqlc.narg(after_id)::uuid IS NULL
+    OR (r.name_match, r.rank, r.id) < (
+        sqlc.narg(after_name_match)::boolean,
+        sqlc.narg(after_rank)::real,
+        sqlc.narg(after_id)
     )
-ORDER BY "name_match!" DESC, "rank!" DESC, g.id DESC
+ORDER BY r.name_match DESC, r.rank DESC, r.id DESC
 LIMIT @max_rows;
 
 -- name: SuggestGhosts :many

@@ -121,6 +121,7 @@ async def test_search_tags_and_slugs(db: Database) -> None:
     found = await ghosts.list_ghosts_by_relevance(
         db,
         query='"grey lady" -dog',
+        candidate_cap=500,
         include_drafts=False,
         **{k: v for k, v in NO_FILTERS.items() if k != "query"},
         after_id=None,

@@ -165,3 +165,20 @@ def test_the_candidate_cap_cannot_exceed_the_count_cap() -> None:
         Settings.from_env({"SEARCH_COUNT_CAP": "100", "SEARCH_CANDIDATE_CAP": "101"})
     with pytest.raises(SettingError, match="SEARCH_COUNT_CAP"):
         Settings.from_env({"SEARCH_COUNT_CAP": "0"})
+
+
+async def test_the_entity_list_by_relevance_ranks_the_same_bounded_set(bounded: Client) -> None:
+    items: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        params = {"q": "lantern", "limit": "7"} | ({"cursor": cursor} if cursor else {})
+        response = await bounded.get(f"/v1/ghosts?{urlencode(params)}")
+        page = await response.json()
+        assert response.status == 200, page
+        items += page["items"]
+        if (cursor := page["next_cursor"]) is None:
+            break
+    # 120 entities match; the first CANDIDATE_CAP are ranked and paged, each once
+    assert len(items) == len({item["id"] for item in items}) == CANDIDATE_CAP
+    few = await bounded.get("/v1/ghosts?q=ember&limit=100")
+    assert len((await few.json())["items"]) == 6  # under the cap: every match

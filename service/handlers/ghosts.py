@@ -20,6 +20,7 @@ from service.cache.catalog import (
     ghost_neighbours,
     ghost_written,
 )
+from service.config import SETTINGS
 from service.domain import embeddings
 from service.handlers.media import MediaItem, media_files_of, remove_files_later
 from service.store.db import DATABASE, Executor, transaction
@@ -299,23 +300,27 @@ async def list_ghosts(request: web.Request) -> web.Response:
     if low is not None and high is not None and low > high:
         raise field_problem("min_danger", "must not be greater than max_danger")
     sort = list_sort(query.q, query.sort)
+    build = _GHOST_PAGES[sort]
+    if sort == "relevance":  # ranks at most SEARCH_CANDIDATE_CAP matches, as /v1/search does
+        build = partial(_ghosts_by_relevance, candidates=request.app[SETTINGS].search_candidate_cap)
     return await respond_list(
         request,
         query,
         sort=sort,
         tags=query.tags,
         key_of=Keys.ghost_list,
-        page=lambda db, drafts: _GHOST_PAGES[sort](db, query, drafts=drafts),
+        page=lambda db, drafts: build(db, query, drafts=drafts),
     )
 
 
 async def _ghosts_by_relevance(
-    db: Executor, query: GhostListQuery, *, drafts: bool
+    db: Executor, query: GhostListQuery, *, drafts: bool, candidates: int
 ) -> Page[GhostSummary]:
     after = position(query.cursor, GhostsByRelevance)
     rows = await ghost_queries.list_ghosts_by_relevance(
         db,
         query=query.q or "",  # list_sort: relevance comes with a search
+        candidate_cap=candidates,
         include_drafts=drafts,
         tags=tag_list(query.tags),
         entity_type=query.entity_type,

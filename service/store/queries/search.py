@@ -7,7 +7,6 @@ import uuid
 import msgspec
 
 from service.store.db import Executor, JSONValue, reader
-from service.store.insight import QueryStats
 
 from .enums import GhostEntitiesEntityType
 
@@ -25,7 +24,7 @@ __all__ = [
 ]
 
 SEARCH_CONTENT = r"""-- name: SearchContent :one
-WITH /* SearchContent queries/search.sql:18 */ input AS (
+WITH input AS (
     SELECT websearch_to_tsquery('english', $1) AS q
 ),
 
@@ -243,7 +242,6 @@ SELECT
     ), '[]'::json) AS "items!",
     coalesce((SELECT json_agg(f) FROM facets AS f), '[]'::json) AS "facets!"
 """
-SEARCH_CONTENT_STATS = QueryStats("SearchContent", "queries/search.sql:18")
 
 
 class SearchContentRow(msgspec.Struct, frozen=True):
@@ -289,28 +287,26 @@ async def search_content(
     is
     escaped (&, <, >, ") before ts_headline wraps matches in <mark></mark>.
     """
-    with SEARCH_CONTENT_STATS.timed() as timing:
-        row = await reader(db).fetchrow(
-            SEARCH_CONTENT,
-            query,
-            candidate_cap,
-            kind,
-            tags,
-            entity_type,
-            count_cap,
-            after_id,
-            after_title_match,
-            after_rank,
-            after_kind,
-            max_rows,
-            max_tags,
-        )
-        timing.rows = 0 if row is None else 1
+    row = await reader(db).fetchrow(
+        SEARCH_CONTENT,
+        query,
+        candidate_cap,
+        kind,
+        tags,
+        entity_type,
+        count_cap,
+        after_id,
+        after_title_match,
+        after_rank,
+        after_kind,
+        max_rows,
+        max_tags,
+    )
     return None if row is None else SearchContentRow(*row)
 
 
 SEARCH_CONTENT_EXACT_REFERENCE = r"""-- name: SearchContentExactReference :many
-WITH /* SearchContentExactReference queries/search.sql:250 */ input AS (
+WITH input AS (
     SELECT websearch_to_tsquery('english', $1) AS q
 ),
 
@@ -402,9 +398,6 @@ FROM page AS p
 CROSS JOIN input AS i
 ORDER BY p.title_match DESC, p.rank DESC, p.kind DESC, p.id DESC
 """
-SEARCH_CONTENT_EXACT_REFERENCE_STATS = QueryStats(
-    "SearchContentExactReference", "queries/search.sql:250"
-)
 
 
 class SearchContentExactReferenceRow(msgspec.Struct, frozen=True):
@@ -440,25 +433,23 @@ async def search_content_exact_reference(
     the exact ranking, every match ranked, in SearchContent's order and with its columns and
     keyset. Its cost grows with the number of matches, which is why SearchContent bounds it.
     """
-    with SEARCH_CONTENT_EXACT_REFERENCE_STATS.timed() as timing:
-        rows = await reader(db).fetch(
-            SEARCH_CONTENT_EXACT_REFERENCE,
-            query,
-            kind,
-            tags,
-            entity_type,
-            after_id,
-            after_title_match,
-            after_rank,
-            after_kind,
-            max_rows,
-        )
-        timing.rows = len(rows)
+    rows = await reader(db).fetch(
+        SEARCH_CONTENT_EXACT_REFERENCE,
+        query,
+        kind,
+        tags,
+        entity_type,
+        after_id,
+        after_title_match,
+        after_rank,
+        after_kind,
+        max_rows,
+    )
     return [SearchContentExactReferenceRow(*row) for row in rows]
 
 
 SUGGEST_SPELLINGS = """-- name: SuggestSpellings :many
-WITH /* SuggestSpellings queries/search.sql:346 */ input AS (
+WITH input AS (
     SELECT $1::text AS term
 ),
 
@@ -499,7 +490,6 @@ FROM candidates AS c
 ORDER BY c.score DESC, c.title ASC, c.kind ASC, c.id ASC
 LIMIT $3
 """
-SUGGEST_SPELLINGS_STATS = QueryStats("SuggestSpellings", "queries/search.sql:346")
 
 
 class SuggestSpellingsRow(msgspec.Struct, frozen=True, gc=False):
@@ -518,7 +508,5 @@ async def suggest_spellings(
     search finds nothing: whole-string similarity (`%`) or a similar word run inside a longer
     title (`%>`), both served by the trigram indexes; closest first.
     """
-    with SUGGEST_SPELLINGS_STATS.timed() as timing:
-        rows = await reader(db).fetch(SUGGEST_SPELLINGS, query, kind, max_rows)
-        timing.rows = len(rows)
+    rows = await reader(db).fetch(SUGGEST_SPELLINGS, query, kind, max_rows)
     return [SuggestSpellingsRow(*row) for row in rows]
