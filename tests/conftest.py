@@ -21,7 +21,7 @@ from apicheck import Client, SignedIn, internal_client, scratch_database, sign_u
 
 from service.app import create_app
 from service.config import Settings
-from service.dev.embedded import EmbeddedPostgres, EmbeddedRedis
+from service.dev.embedded import EmbeddedPostgres, EmbeddedRedis, free_port
 from service.dev.migrations import migrate
 from service.dev.pgbouncer import PgBouncer, pgbouncer_binary
 from service.dev.servers import create_database, drop_database, with_database
@@ -41,6 +41,17 @@ def pg_server_dsn() -> Iterator[str]:
         server.start()
         try:
             yield server.url("postgres")
+        finally:
+            server.destroy()
+
+
+@pytest.fixture
+def throwaway_postgres() -> Iterator[EmbeddedPostgres]:
+    """A PostgreSQL server of this test's own, on a fixed port so it can be restarted."""
+    with tempfile.TemporaryDirectory(prefix="gp-test-restart-") as tmp:
+        server = EmbeddedPostgres(Path(tmp) / "pg", throwaway=True, port=free_port())
+        try:
+            yield server
         finally:
             server.destroy()
 

@@ -32,7 +32,7 @@ from apicheck import wrong_value as wrong_value_for
 
 from service.app import create_app
 from service.config import Settings
-from service.dev.embedded import EmbeddedPostgres, EmbeddedRedis, free_port
+from service.dev.embedded import EmbeddedPostgres, EmbeddedRedis
 from service.dev.migrations import migrate
 from service.store.db import DATABASE
 from service.web.api import MAX_BODY_BYTES
@@ -295,17 +295,6 @@ async def test_exhausted_pool_answers_503_with_retry_after_then_recovers(
             assert seconds < NO_HANG
         response, _ = await timed_get(client, "/v1/me", token)
         assert response.status == 200
-
-
-@pytest.fixture
-def throwaway_postgres() -> Iterator[EmbeddedPostgres]:
-    """A PostgreSQL server of this test's own, on a fixed port so it can be restarted."""
-    with tempfile.TemporaryDirectory(prefix="gp-test-restart-") as tmp:
-        server = EmbeddedPostgres(Path(tmp) / "pg", throwaway=True, port=free_port())
-        try:
-            yield server
-        finally:
-            server.destroy()
 
 
 async def test_postgresql_restart_answers_503_then_the_app_recovers_without_restart(

@@ -8,10 +8,7 @@ import asyncio
 import contextlib
 import dataclasses
 import itertools
-import tempfile
 from collections import Counter
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -23,7 +20,7 @@ from apicheck import SignedIn, check_problem, sign_up
 
 from service.app import create_app
 from service.config import Settings
-from service.dev.embedded import EmbeddedPostgres, free_port
+from service.dev.embedded import EmbeddedPostgres
 from service.dev.migrations import migrate
 from service.jobs.queue import Worker
 from service.store.db import DATABASE, WritersBusy, lock_timeout_settings
@@ -187,17 +184,6 @@ async def test_writers_blocked_by_a_row_lock_answer_busy_while_reads_keep_workin
             problem = check_problem(status, response.content_type, body, label=path)
             assert problem["type"].endswith("/busy"), problem
             assert int(response.headers["Retry-After"]) > 0
-
-
-@pytest.fixture
-def throwaway_postgres() -> Iterator[EmbeddedPostgres]:
-    """A PostgreSQL server of this test's own, to shut down."""
-    with tempfile.TemporaryDirectory(prefix="gp-test-shutdown-") as tmp:
-        server = EmbeddedPostgres(Path(tmp) / "pg", throwaway=True, port=free_port())
-        try:
-            yield server
-        finally:
-            server.destroy()
 
 
 async def test_a_fast_shutdown_under_load_answers_503_never_500(
