@@ -70,21 +70,17 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def replica_ctx(app: web.Application) -> AsyncIterator[None]:
     """With DATABASE_REPLICA_URL: check the replica once, then keep its status current."""
-    settings, database = app[SETTINGS], app[DATABASE]
-    clock = replica.LagClock()
-    await replica.check(database, clock, settings.replica_max_lag)
-    watcher = asyncio.create_task(
-        replica.watch(
-            database,
-            interval=settings.replica_check_interval,
-            max_lag=settings.replica_max_lag,
-            clock=clock,
-        )
+    settings = app[SETTINGS]
+    watch = replica.ReplicaWatch(
+        app[DATABASE], settings.database_replica_url, max_lag=settings.replica_max_lag
     )
+    await watch.check()
+    watcher = asyncio.create_task(watch.run(settings.replica_check_interval))
     yield
     watcher.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await watcher
+    await watch.close()
 
 
 async def redis_ctx(app: web.Application) -> AsyncIterator[None]:
