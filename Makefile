@@ -17,7 +17,7 @@ FILE ?=
 .DEFAULT_GOAL := help
 .PHONY: help venv run stop psql redis-cli replica migrate rollback migrate-status new-migration \
 	seed embed db-reset cache-flush backup restore generate check lint fmt test test-fast test-scale bench \
-	settings clean
+	queries-top settings clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -82,6 +82,9 @@ generate: $(STAMP) ## regenerate service/store/queries/ from queries/*.sql
 
 check: $(STAMP) ## fail when generated code is stale, a query or seed no longer fits the schema
 	$(PY) -m service check
+
+queries-top: $(STAMP) ## statements by total time from pg_stat_statements, with query name and file:line
+	$(PY) -m service queries top $(ARGS)
 
 # Every tool runs and reports its findings; the target fails afterwards if any of them did.
 lint: $(STAMP) ## ruff, mypy, sqlfluff, squawk (all of them run; fails if any found something)

@@ -9,6 +9,7 @@ import datetime
 import decimal
 import importlib
 import ipaddress
+import re
 import secrets
 import subprocess
 import sys
@@ -28,6 +29,7 @@ import msgspec
 import pytest
 
 from service.dev.codegen import CodegenError, Issue, check, generate, run, write
+from service.dev.codegen.render import tag_statement
 from service.dev.codegen.source import parse_file, scan
 from service.store.db import Connection, Database, create_pool, json_enc_hook, transaction
 
@@ -163,7 +165,7 @@ async def test_generation_is_deterministic(
 
 
 def test_select_star_is_expanded_in_the_committed_sql(kinds: ModuleType) -> None:
-    assert "*" not in kinds.GET_AUTHOR
+    assert "*" not in re.sub(r"/\*.*?\*/", "", kinds.GET_AUTHOR)  # the source comment aside
     assert "id, name, email, kind, created_at" in kinds.GET_AUTHOR
     assert "a.id, a.name, a.email, a.kind, a.created_at" in kinds.LIST_AUTHORS
     assert "RETURNING id, name, email, kind, created_at" in kinds.CREATE_AUTHOR
@@ -194,10 +196,31 @@ def test_literal_types_are_defined_once_in_the_enums_module(kinds: ModuleType) -
 
 
 def test_sql_constants_keep_the_name_line_and_the_lines_as_written(kinds: ModuleType) -> None:
-    assert kinds.GET_AUTHOR.startswith("-- name: GetAuthor :one\nSELECT ")
-    assert 'CALL_VOLATILE = """-- name: CallVolatile :one\nSELECT bump() AS "v!"\n"""' in (
-        source_of(kinds)
+    # the first token is followed by the comment pg_stat_statements keeps: name, file:line
+    assert kinds.GET_AUTHOR.startswith(
+        "-- name: GetAuthor :one\nSELECT /* GetAuthor queries/kinds.sql:3 */\n"
     )
+    assert (
+        'CALL_VOLATILE = """-- name: CallVolatile :one\n'
+        'SELECT /* CallVolatile queries/kinds.sql:89 */ bump() AS "v!"\n"""\n'
+        'CALL_VOLATILE_STATS = QueryStats("CallVolatile", "queries/kinds.sql:89")\n'
+    ) in source_of(kinds)
+
+
+@pytest.mark.parametrize(
+    ("sql", "tagged"),
+    [
+        ("SELECT\n    1 AS x\n", "SELECT /* c */\n    1 AS x\n"),
+        (
+            "WITH t AS (\n    SELECT 1\n)\nTABLE t",
+            "WITH /* c */ t AS (\n    SELECT 1\n)\nTABLE t\n",
+        ),
+        ("(SELECT 1) UNION (SELECT 2)", "( /* c */ SELECT 1) UNION (SELECT 2)\n"),
+        ("UPDATE t SET " + "x" * 95, "UPDATE /* c */\n    t SET " + "x" * 95 + "\n"),
+    ],
+)
+def test_the_source_comment_follows_the_first_token(sql: str, tagged: str) -> None:
+    assert tag_statement(sql, "/* c */") == tagged
 
 
 # -- kinds ------------------------------------------------------------------------------------

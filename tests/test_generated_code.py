@@ -68,9 +68,20 @@ def test_each_literal_type_is_defined_once_and_imported_elsewhere() -> None:
     assert "from .enums import" in ghosts and "GhostEntitiesEntityType" in ghosts
 
 
-def test_sql_constants_start_with_their_name_line_and_keep_the_sql_lines() -> None:
+def test_sql_constants_start_with_their_name_line_and_name_their_source() -> None:
     ghosts = (DEFAULT_OUT_DIR / "ghosts.py").read_text()
-    assert 'GET_GHOST_DETAIL = """-- name: GetGhostDetail :one\nSELECT\n    g.id,\n' in ghosts
+    line = (
+        (DEFAULT_QUERIES_DIR / "ghosts.sql")
+        .read_text()
+        .split("\n")
+        .index("-- name: GetGhostDetail :one")
+    )
+    source = f"queries/ghosts.sql:{line + 1}"
+    assert (
+        'GET_GHOST_DETAIL = """-- name: GetGhostDetail :one\n'
+        f"SELECT /* GetGhostDetail {source} */\n    g.id,\n"
+    ) in ghosts
+    assert f'GET_GHOST_DETAIL_STATS = QueryStats("GetGhostDetail", "{source}")' in ghosts
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -66,6 +67,29 @@ def sql_literal(annotation: str, sql: str) -> str:
     return '"""' + text.replace("\\", "\\\\").replace('"', '\\"') + '"""'
 
 
+def tag_statement(sql: str, comment: str) -> str:
+    """The SQL with `comment` right after its first token: `SELECT /* Q queries/q.sql:3 */ ...`.
+
+    The comment names the query and its source wherever the statement's text is shown
+    (pg_stat_statements, pg_stat_activity, the server log). It follows the first token because
+    PostgreSQL 18 starts a statement's recorded text there: pg_stat_statements would drop a
+    comment before it. Past the line length, the rest of the first line moves to the next.
+    """
+    lines = sql.strip("\n").split("\n")
+    first = re.match(r"(\s*)(\w+|\S)(.*)", lines[0])
+    if first is None:
+        return sql
+    indent, token, rest = first.groups()
+    head = f"{indent}{token} {comment}"
+    if not rest.strip():
+        lines[0] = head
+    elif len(f"{head} {rest.strip()}") <= line_length():
+        lines[0] = f"{head} {rest.strip()}"
+    else:
+        lines[0:1] = [head, f"{indent}    {rest.strip()}"]
+    return "\n".join(lines) + "\n"
+
+
 def _struct(name: str, doc: str, fields: list[FieldModel], *, kw_only: bool = False) -> str:
     gc_safe = not any(f.type.container for f in fields)
     opts = "frozen=True"
@@ -94,8 +118,12 @@ def render_module(source: str, digest: str, models: list[QueryModel]) -> str:
     result_struct = False
     for m in models:
         q = m.query
-        literal = sql_literal(f"-- name: {q.name} :{q.kind}", m.batch_sql or m.sql)
-        body.append(f"{m.constant} = {literal}\n")
+        where = f"{source}:{q.line}"
+        sql = tag_statement(m.batch_sql or m.sql, f"/* {q.name} {where} */")
+        literal = sql_literal(f"-- name: {q.name} :{q.kind}", sql)
+        stats = f"{m.constant}_STATS = QueryStats({q.name!r}, {where!r})\n"
+        body.append(f"{m.constant} = {literal}\n{stats}")
+        imports.add("from service.store.insight import QueryStats")
         exports.append(m.constant)
         for p in m.params:
             imports |= p.type.imports
@@ -235,31 +263,41 @@ def _function(m: QueryModel) -> tuple[str, set[str]]:
     fallback = f"Run {q.name} (:{q.kind})."
     doc = _docstring(q.doc, "    ", fallback)
     lines: list[str] = []
+    # every kind runs its statement inside the query's timing (calls, errors, latency, slow log)
+    timed = f"    with {m.constant}_STATS.timed() as timing:\n"
     if q.kind == "one":
         imports |= {f"from service.store.db import {route}"}
         ret = f"{m.struct} | None"
         lines = [
-            f"    row = await {route}(db).fetchrow({m.constant}{args})\n",
+            timed,
+            f"        row = await {route}(db).fetchrow({m.constant}{args})\n",
+            "        timing.rows = 0 if row is None else 1\n",
             f"    return None if row is None else {_make(m, 'row')}\n",
         ]
     elif q.kind == "many":
         imports |= {f"from service.store.db import {route}"}
         ret = f"list[{m.struct}]"
         lines = [
-            f"    rows = await {route}(db).fetch({m.constant}{args})\n",
+            timed,
+            f"        rows = await {route}(db).fetch({m.constant}{args})\n",
+            "        timing.rows = len(rows)\n",
             f"    return [{_make(m, 'row')} for row in rows]\n",
         ]
     elif q.kind == "exec":
         imports |= {f"from service.store.db import {route}"}
         ret = "None"
-        lines = [f"    await {route}(db).execute({m.constant}{args})\n"]
+        lines = [timed, f"        timing.status = await {route}(db).execute({m.constant}{args})\n"]
     elif q.kind == "execrows":
         imports |= {
             f"from service.store.db import {route}",
             "from service.store.db import rowcount",
         }
         ret = "int"
-        lines = [f"    return rowcount(await {route}(db).execute({m.constant}{args}))\n"]
+        lines = [
+            timed,
+            f"        timing.rows = rowcount(await {route}(db).execute({m.constant}{args}))\n",
+            "    return timing.rows\n",
+        ]
     elif q.kind == "copyfrom":
         assert m.copy_table is not None
         schema, table = m.copy_table
@@ -267,13 +305,15 @@ def _function(m: QueryModel) -> tuple[str, set[str]]:
         ret = "int"
         kwargs = [f"rows: Iterable[{m.params_struct}]"]
         lines = [
-            "    status = await writer(db).copy_records_to_table(\n",
-            f"        {table!r},\n",
-            "        records=map(msgspec.structs.astuple, rows),\n",
-            f"        columns={m.constant}_COLUMNS,\n",
-            f"        schema_name={schema!r},\n",
-            "    )\n",
-            "    return rowcount(status)\n",
+            timed,
+            "        status = await writer(db).copy_records_to_table(\n",
+            f"            {table!r},\n",
+            "            records=map(msgspec.structs.astuple, rows),\n",
+            f"            columns={m.constant}_COLUMNS,\n",
+            f"            schema_name={schema!r},\n",
+            "        )\n",
+            "        timing.rows = rowcount(status)\n",
+            "    return timing.rows\n",
         ]
     elif q.kind == "execresult":
         imports |= {
@@ -282,17 +322,19 @@ def _function(m: QueryModel) -> tuple[str, set[str]]:
         }
         ret = "CommandResult"
         lines = [
-            f"    status = await {route}(db).execute({m.constant}{args})\n",
-            "    return CommandResult(status, rowcount(status))\n",
+            timed,
+            f"        timing.status = await {route}(db).execute({m.constant}{args})\n",
+            "    return CommandResult(timing.status, rowcount(timing.status))\n",
         ]
     elif q.kind == "batchexec":
         imports |= {f"from service.store.db import {route}"}
         ret = "None"
         kwargs = [f"params: Sequence[{m.params_struct}]"]
         lines = [
-            f"    await {route}(db).executemany(\n",
-            f"        {m.constant}, [msgspec.structs.astuple(p) for p in params]\n",
-            "    )\n",
+            timed.replace(" as timing", ""),  # rows unknown: executemany reports none
+            f"        await {route}(db).executemany(\n",
+            f"            {m.constant}, [msgspec.structs.astuple(p) for p in params]\n",
+            "        )\n",
         ]
     elif q.kind in ("batchone", "batchmany") and m.batch_sql is None:
         imports |= {"from service.store.db import transaction"}
@@ -305,13 +347,19 @@ def _function(m: QueryModel) -> tuple[str, set[str]]:
             if one
             else f"[{_make(m, 'row')} for row in rows]"
         )
+        counted = "0 if row is None else 1" if one else "len(rows)"
         # a statement PostgreSQL cannot wrap: once per set, one connection, one transaction
         lines = [
             f"    found: {ret} = []\n",
-            "    async with transaction(db) as conn:\n",
-            "        for p in params:\n",
-            f"            {got} = await conn.{fetch}({m.constant}, *msgspec.structs.astuple(p))\n",
-            f"            found.append({make})\n",
+            timed,
+            "        timing.rows = 0\n",
+            "        async with transaction(db) as conn:\n",
+            "            for p in params:\n",
+            f"                {got} = await conn.{fetch}(\n",
+            f"                    {m.constant}, *msgspec.structs.astuple(p)\n",
+            "                )\n",
+            f"                timing.rows += {counted}\n",
+            f"                found.append({make})\n",
             "    return found\n",
         ]
     elif q.kind in ("batchone", "batchmany"):
@@ -320,12 +368,15 @@ def _function(m: QueryModel) -> tuple[str, set[str]]:
         # one pipelined round trip (fetchmany, atomic); each row starts with its set's index
         lines = [
             "    args = [(*msgspec.structs.astuple(p), i) for i, p in enumerate(params)]\n",
+            timed,
+            f"        rows = await {route}(db).fetchmany({m.constant}, args)\n",
+            "        timing.rows = len(rows)\n",
         ]
         if q.kind == "batchone":
             ret = f"list[{m.struct} | None]"
             lines += [
                 f"    found: list[{m.struct} | None] = [None] * len(args)\n",
-                f"    for row in await {route}(db).fetchmany({m.constant}, args):\n",
+                "    for row in rows:\n",
                 "        if found[row[0]] is None:  # the first row of each set, as :one\n",
                 f"            found[row[0]] = {_make(m, 'row', skip=1)}\n",
                 "    return found\n",
@@ -334,7 +385,7 @@ def _function(m: QueryModel) -> tuple[str, set[str]]:
             ret = f"list[list[{m.struct}]]"
             lines += [
                 f"    found: list[list[{m.struct}]] = [[] for _ in args]\n",
-                f"    for row in await {route}(db).fetchmany({m.constant}, args):\n",
+                "    for row in rows:\n",
                 f"        found[row[0]].append({_make(m, 'row', skip=1)})\n",
                 "    return found\n",
             ]
@@ -347,9 +398,12 @@ def _function(m: QueryModel) -> tuple[str, set[str]]:
         kwargs.append("prefetch: int = 1000")
         readonly = "True" if m.readonly else "False"
         lines = [
-            f"    async with cursor_connection(db, readonly={readonly}) as conn:\n",
-            f"        async for row in conn.cursor({m.constant}{args}, prefetch=prefetch):\n",
-            f"            yield {_make(m, 'row')}\n",
+            timed,
+            "        timing.rows = 0\n",
+            f"        async with cursor_connection(db, readonly={readonly}) as conn:\n",
+            f"            async for row in conn.cursor({m.constant}{args}, prefetch=prefetch):\n",
+            "                timing.rows += 1\n",
+            f"                yield {_make(m, 'row')}\n",
         ]
     sig_kw = (", *, " + ", ".join(kwargs)) if kwargs else ""
     header = f"async def {m.function}(db: Executor{sig_kw}) -> {ret}:\n"

@@ -8,6 +8,7 @@ import uuid
 import msgspec
 
 from service.store.db import Executor, reader, writer
+from service.store.insight import QueryStats
 
 from .enums import UsersRole, UsersTier
 
@@ -44,7 +45,7 @@ __all__ = [
 ]
 
 LIST_USERS_FOR_ADMIN = """-- name: ListUsersForAdmin :many
-SELECT
+SELECT /* ListUsersForAdmin queries/admin.sql:3 */
     u.id,
     u.email,
     u.username,
@@ -65,6 +66,7 @@ WHERE
 ORDER BY u.username ASC
 LIMIT $3
 """
+LIST_USERS_FOR_ADMIN_STATS = QueryStats("ListUsersForAdmin", "queries/admin.sql:3")
 
 
 class ListUsersForAdminRow(msgspec.Struct, frozen=True, gc=False):
@@ -87,12 +89,14 @@ async def list_users_for_admin(
     """Accounts by username, optionally those whose username or email starts with `prefix`
     (lower case); keyset pagination: pass the last row's username for the next page.
     """
-    rows = await reader(db).fetch(LIST_USERS_FOR_ADMIN, prefix, after_username, max_rows)
+    with LIST_USERS_FOR_ADMIN_STATS.timed() as timing:
+        rows = await reader(db).fetch(LIST_USERS_FOR_ADMIN, prefix, after_username, max_rows)
+        timing.rows = len(rows)
     return [ListUsersForAdminRow(*row) for row in rows]
 
 
 GET_USER_FOR_ADMIN = """-- name: GetUserForAdmin :one
-SELECT
+SELECT /* GetUserForAdmin queries/admin.sql:27 */
     u.id,
     u.email,
     u.username,
@@ -106,6 +110,7 @@ FROM users AS u
 WHERE u.id = $1
 FOR UPDATE
 """
+GET_USER_FOR_ADMIN_STATS = QueryStats("GetUserForAdmin", "queries/admin.sql:27")
 
 
 GetUserForAdminRow = ListUsersForAdminRow
@@ -113,12 +118,14 @@ GetUserForAdminRow = ListUsersForAdminRow
 
 async def get_user_for_admin(db: Executor, *, id: uuid.UUID) -> GetUserForAdminRow | None:
     """One account by id, locked for a change by an admin."""
-    row = await writer(db).fetchrow(GET_USER_FOR_ADMIN, id)
+    with GET_USER_FOR_ADMIN_STATS.timed() as timing:
+        row = await writer(db).fetchrow(GET_USER_FOR_ADMIN, id)
+        timing.rows = 0 if row is None else 1
     return None if row is None else GetUserForAdminRow(*row)
 
 
 SET_USER_ROLE_AND_TIER = """-- name: SetUserRoleAndTier :one
-UPDATE users
+UPDATE /* SetUserRoleAndTier queries/admin.sql:43 */ users
 SET
     role = coalesce($1, role),
     tier = coalesce($2, tier)
@@ -126,6 +133,7 @@ WHERE id = $3
 RETURNING
     id, email, username, display_name, role, tier, deactivated_at, created_at, updated_at
 """
+SET_USER_ROLE_AND_TIER_STATS = QueryStats("SetUserRoleAndTier", "queries/admin.sql:43")
 
 
 SetUserRoleAndTierRow = ListUsersForAdminRow
@@ -135,17 +143,20 @@ async def set_user_role_and_tier(
     db: Executor, *, role: str | None, tier: str | None, id: uuid.UUID
 ) -> SetUserRoleAndTierRow | None:
     """Change an account's role and/or tier; NULL keeps the current value."""
-    row = await writer(db).fetchrow(SET_USER_ROLE_AND_TIER, role, tier, id)
+    with SET_USER_ROLE_AND_TIER_STATS.timed() as timing:
+        row = await writer(db).fetchrow(SET_USER_ROLE_AND_TIER, role, tier, id)
+        timing.rows = 0 if row is None else 1
     return None if row is None else SetUserRoleAndTierRow(*row)
 
 
 SET_USER_DEACTIVATED = """-- name: SetUserDeactivated :one
-UPDATE users
+UPDATE /* SetUserDeactivated queries/admin.sql:53 */ users
 SET deactivated_at = CASE WHEN $1::boolean THEN coalesce(deactivated_at, now()) END
 WHERE id = $2
 RETURNING
     id, email, username, display_name, role, tier, deactivated_at, created_at, updated_at
 """
+SET_USER_DEACTIVATED_STATS = QueryStats("SetUserDeactivated", "queries/admin.sql:53")
 
 
 SetUserDeactivatedRow = ListUsersForAdminRow
@@ -155,18 +166,21 @@ async def set_user_deactivated(
     db: Executor, *, deactivated: bool, id: uuid.UUID
 ) -> SetUserDeactivatedRow | None:
     """Deactivate (true) or reactivate (false) an account; deactivated_at keeps the first time."""
-    row = await writer(db).fetchrow(SET_USER_DEACTIVATED, deactivated, id)
+    with SET_USER_DEACTIVATED_STATS.timed() as timing:
+        row = await writer(db).fetchrow(SET_USER_DEACTIVATED, deactivated, id)
+        timing.rows = 0 if row is None else 1
     return None if row is None else SetUserDeactivatedRow(*row)
 
 
 REVOKE_ALL_SESSIONS_FOR_USER = """-- name: RevokeAllSessionsForUser :many
-UPDATE sessions
+UPDATE /* RevokeAllSessionsForUser queries/admin.sql:61 */ sessions
 SET revoked_at = now()
 WHERE
     user_id = $1
     AND revoked_at IS NULL
 RETURNING token_hash
 """
+REVOKE_ALL_SESSIONS_FOR_USER_STATS = QueryStats("RevokeAllSessionsForUser", "queries/admin.sql:61")
 
 
 class RevokeAllSessionsForUserRow(msgspec.Struct, frozen=True, gc=False):
@@ -181,12 +195,14 @@ async def revoke_all_sessions_for_user(
     """Revoke every live session of a user at once (deactivation); the token hashes revoked, to
     drop from the cache.
     """
-    rows = await writer(db).fetch(REVOKE_ALL_SESSIONS_FOR_USER, user_id)
+    with REVOKE_ALL_SESSIONS_FOR_USER_STATS.timed() as timing:
+        rows = await writer(db).fetch(REVOKE_ALL_SESSIONS_FOR_USER, user_id)
+        timing.rows = len(rows)
     return [RevokeAllSessionsForUserRow(*row) for row in rows]
 
 
 LIST_FEATURE_FLAGS = """-- name: ListFeatureFlags :many
-SELECT
+SELECT /* ListFeatureFlags queries/admin.sql:71 */
     f.id,
     f.key,
     f.enabled,
@@ -197,6 +213,7 @@ SELECT
 FROM feature_flags AS f
 ORDER BY f.key ASC
 """
+LIST_FEATURE_FLAGS_STATS = QueryStats("ListFeatureFlags", "queries/admin.sql:71")
 
 
 class ListFeatureFlagsRow(msgspec.Struct, frozen=True, gc=False):
@@ -213,15 +230,19 @@ class ListFeatureFlagsRow(msgspec.Struct, frozen=True, gc=False):
 
 async def list_feature_flags(db: Executor) -> list[ListFeatureFlagsRow]:
     """Every feature flag, enabled or not, by key."""
-    rows = await reader(db).fetch(LIST_FEATURE_FLAGS)
+    with LIST_FEATURE_FLAGS_STATS.timed() as timing:
+        rows = await reader(db).fetch(LIST_FEATURE_FLAGS)
+        timing.rows = len(rows)
     return [ListFeatureFlagsRow(*row) for row in rows]
 
 
 CREATE_FEATURE_FLAG = """-- name: CreateFeatureFlag :one
-INSERT INTO feature_flags (key, enabled, rollout_percent, description)
+INSERT /* CreateFeatureFlag queries/admin.sql:84 */
+    INTO feature_flags (key, enabled, rollout_percent, description)
 VALUES ($1, $2, $3, $4)
 RETURNING id, key, enabled, rollout_percent, description, created_at, updated_at
 """
+CREATE_FEATURE_FLAG_STATS = QueryStats("CreateFeatureFlag", "queries/admin.sql:84")
 
 
 CreateFeatureFlagRow = ListFeatureFlagsRow
@@ -231,12 +252,16 @@ async def create_feature_flag(
     db: Executor, *, key: str, enabled: bool, rollout_percent: int, description: str
 ) -> CreateFeatureFlagRow | None:
     """A new feature flag."""
-    row = await writer(db).fetchrow(CREATE_FEATURE_FLAG, key, enabled, rollout_percent, description)
+    with CREATE_FEATURE_FLAG_STATS.timed() as timing:
+        row = await writer(db).fetchrow(
+            CREATE_FEATURE_FLAG, key, enabled, rollout_percent, description
+        )
+        timing.rows = 0 if row is None else 1
     return None if row is None else CreateFeatureFlagRow(*row)
 
 
 UPDATE_FEATURE_FLAG = """-- name: UpdateFeatureFlag :one
-UPDATE feature_flags
+UPDATE /* UpdateFeatureFlag queries/admin.sql:90 */ feature_flags
 SET
     enabled = coalesce($1, enabled),
     rollout_percent = coalesce($2, rollout_percent),
@@ -244,6 +269,7 @@ SET
 WHERE key = $4
 RETURNING id, key, enabled, rollout_percent, description, created_at, updated_at
 """
+UPDATE_FEATURE_FLAG_STATS = QueryStats("UpdateFeatureFlag", "queries/admin.sql:90")
 
 
 UpdateFeatureFlagRow = ListFeatureFlagsRow
@@ -258,15 +284,20 @@ async def update_feature_flag(
     key: str,
 ) -> UpdateFeatureFlagRow | None:
     """Change a flag's fields; NULL keeps the current value. No row when there is no such flag."""
-    row = await writer(db).fetchrow(UPDATE_FEATURE_FLAG, enabled, rollout_percent, description, key)
+    with UPDATE_FEATURE_FLAG_STATS.timed() as timing:
+        row = await writer(db).fetchrow(
+            UPDATE_FEATURE_FLAG, enabled, rollout_percent, description, key
+        )
+        timing.rows = 0 if row is None else 1
     return None if row is None else UpdateFeatureFlagRow(*row)
 
 
 DELETE_FEATURE_FLAG = """-- name: DeleteFeatureFlag :one
-DELETE FROM feature_flags
+DELETE /* DeleteFeatureFlag queries/admin.sql:100 */ FROM feature_flags
 WHERE key = $1
 RETURNING id
 """
+DELETE_FEATURE_FLAG_STATS = QueryStats("DeleteFeatureFlag", "queries/admin.sql:100")
 
 
 class DeleteFeatureFlagRow(msgspec.Struct, frozen=True, gc=False):
@@ -277,5 +308,7 @@ class DeleteFeatureFlagRow(msgspec.Struct, frozen=True, gc=False):
 
 async def delete_feature_flag(db: Executor, *, key: str) -> DeleteFeatureFlagRow | None:
     """Delete a flag by key; its id, or no row when there is no such flag."""
-    row = await writer(db).fetchrow(DELETE_FEATURE_FLAG, key)
+    with DELETE_FEATURE_FLAG_STATS.timed() as timing:
+        row = await writer(db).fetchrow(DELETE_FEATURE_FLAG, key)
+        timing.rows = 0 if row is None else 1
     return None if row is None else DeleteFeatureFlagRow(*row)

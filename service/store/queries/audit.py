@@ -9,6 +9,7 @@ import uuid
 import msgspec
 
 from service.store.db import Executor, JSONValue, reader, rowcount, writer
+from service.store.insight import QueryStats
 
 from .enums import AuditEventsTargetType
 
@@ -24,7 +25,8 @@ __all__ = [
 ]
 
 RECORD_AUDIT_EVENT = """-- name: RecordAuditEvent :exec
-INSERT INTO audit_events (actor_id, action, target_type, target_id, ip, details)
+INSERT /* RecordAuditEvent queries/audit.sql:3 */
+    INTO audit_events (actor_id, action, target_type, target_id, ip, details)
 VALUES (
     $1::uuid,
     $2,
@@ -34,6 +36,7 @@ VALUES (
     $6::jsonb
 )
 """
+RECORD_AUDIT_EVENT_STATS = QueryStats("RecordAuditEvent", "queries/audit.sql:3")
 
 
 async def record_audit_event(
@@ -47,13 +50,14 @@ async def record_audit_event(
     details: JSONValue,
 ) -> None:
     """Record one action; call on the connection of the transaction that performs it."""
-    await writer(db).execute(
-        RECORD_AUDIT_EVENT, actor_id, action, target_type, target_id, ip, details
-    )
+    with RECORD_AUDIT_EVENT_STATS.timed() as timing:
+        timing.status = await writer(db).execute(
+            RECORD_AUDIT_EVENT, actor_id, action, target_type, target_id, ip, details
+        )
 
 
 LIST_AUDIT_EVENTS = """-- name: ListAuditEvents :many
-SELECT
+SELECT /* ListAuditEvents queries/audit.sql:15 */
     a.id,
     a.actor_id,
     a.action,
@@ -86,6 +90,7 @@ WHERE
 ORDER BY a.created_at DESC, a.id DESC
 LIMIT $9
 """
+LIST_AUDIT_EVENTS_STATS = QueryStats("ListAuditEvents", "queries/audit.sql:15")
 
 
 class ListAuditEventsRow(msgspec.Struct, frozen=True):
@@ -119,27 +124,32 @@ async def list_audit_events(
     [since, until); keyset pagination on (created_at, id): pass the last row's for the next
     page.
     """
-    rows = await reader(db).fetch(
-        LIST_AUDIT_EVENTS,
-        actor_id,
-        action,
-        target_type,
-        target_id,
-        since,
-        until,
-        after_created_at,
-        after_id,
-        max_rows,
-    )
+    with LIST_AUDIT_EVENTS_STATS.timed() as timing:
+        rows = await reader(db).fetch(
+            LIST_AUDIT_EVENTS,
+            actor_id,
+            action,
+            target_type,
+            target_id,
+            since,
+            until,
+            after_created_at,
+            after_id,
+            max_rows,
+        )
+        timing.rows = len(rows)
     return [ListAuditEventsRow(*row) for row in rows]
 
 
 PURGE_AUDIT_EVENTS = """-- name: PurgeAuditEvents :execrows
-DELETE FROM audit_events
+DELETE /* PurgeAuditEvents queries/audit.sql:51 */ FROM audit_events
 WHERE created_at < now() - $1::interval
 """
+PURGE_AUDIT_EVENTS_STATS = QueryStats("PurgeAuditEvents", "queries/audit.sql:51")
 
 
 async def purge_audit_events(db: Executor, *, older_than: datetime.timedelta) -> int:
     """Delete audit events older than `older_than` (the retention job)."""
-    return rowcount(await writer(db).execute(PURGE_AUDIT_EVENTS, older_than))
+    with PURGE_AUDIT_EVENTS_STATS.timed() as timing:
+        timing.rows = rowcount(await writer(db).execute(PURGE_AUDIT_EVENTS, older_than))
+    return timing.rows

@@ -8,6 +8,7 @@ import uuid
 import msgspec
 
 from service.store.db import Executor, reader, rowcount, writer
+from service.store.insight import QueryStats
 
 __all__ = [
     "CREATE_BOOKMARK",
@@ -27,7 +28,7 @@ __all__ = [
 ]
 
 GET_BOOKMARK_TARGET = """-- name: GetBookmarkTarget :one
-SELECT
+SELECT /* GetBookmarkTarget queries/bookmarks.sql:3 */
     g.id,
     'ghost' AS "content_type!",
     g.slug,
@@ -49,6 +50,7 @@ WHERE
     AND s.status = 'published'
     AND (s.slug = $2 OR s.id = $3)
 """
+GET_BOOKMARK_TARGET_STATS = QueryStats("GetBookmarkTarget", "queries/bookmarks.sql:3")
 
 
 class GetBookmarkTargetRow(msgspec.Struct, frozen=True, gc=False):
@@ -66,16 +68,20 @@ async def get_bookmark_target(
     """A published entity or story to bookmark, by content_type ('ghost' or 'story') and either
     its slug or its id; title is the story's title or the entity's name.
     """
-    row = await reader(db).fetchrow(GET_BOOKMARK_TARGET, content_type, slug, id)
+    with GET_BOOKMARK_TARGET_STATS.timed() as timing:
+        row = await reader(db).fetchrow(GET_BOOKMARK_TARGET, content_type, slug, id)
+        timing.rows = 0 if row is None else 1
     return None if row is None else GetBookmarkTargetRow(*row)
 
 
 CREATE_BOOKMARK = """-- name: CreateBookmark :one
-INSERT INTO bookmarks (user_id, ghost_entity_id, story_id, note)
+INSERT /* CreateBookmark queries/bookmarks.sql:28 */
+    INTO bookmarks (user_id, ghost_entity_id, story_id, note)
 VALUES ($1, $2, $3, $4)
 ON CONFLICT DO NOTHING
 RETURNING id, note, created_at
 """
+CREATE_BOOKMARK_STATS = QueryStats("CreateBookmark", "queries/bookmarks.sql:28")
 
 
 class CreateBookmarkRow(msgspec.Struct, frozen=True, gc=False):
@@ -97,12 +103,14 @@ async def create_bookmark(
     """Bookmark an entity (ghost_entity_id) or a story (story_id) for a user; no row when the
     user has already bookmarked it.
     """
-    row = await writer(db).fetchrow(CREATE_BOOKMARK, user_id, ghost_entity_id, story_id, note)
+    with CREATE_BOOKMARK_STATS.timed() as timing:
+        row = await writer(db).fetchrow(CREATE_BOOKMARK, user_id, ghost_entity_id, story_id, note)
+        timing.rows = 0 if row is None else 1
     return None if row is None else CreateBookmarkRow(*row)
 
 
 GET_BOOKMARK_FOR_TARGET = """-- name: GetBookmarkForTarget :one
-SELECT
+SELECT /* GetBookmarkForTarget queries/bookmarks.sql:36 */
     b.id,
     b.note,
     b.created_at
@@ -114,6 +122,7 @@ WHERE
         OR b.story_id = $3
     )
 """
+GET_BOOKMARK_FOR_TARGET_STATS = QueryStats("GetBookmarkForTarget", "queries/bookmarks.sql:36")
 
 
 GetBookmarkForTargetRow = CreateBookmarkRow
@@ -127,12 +136,14 @@ async def get_bookmark_for_target(
     story_id: uuid.UUID | None,
 ) -> GetBookmarkForTargetRow | None:
     """The user's existing bookmark of an entity or a story."""
-    row = await reader(db).fetchrow(GET_BOOKMARK_FOR_TARGET, user_id, ghost_entity_id, story_id)
+    with GET_BOOKMARK_FOR_TARGET_STATS.timed() as timing:
+        row = await reader(db).fetchrow(GET_BOOKMARK_FOR_TARGET, user_id, ghost_entity_id, story_id)
+        timing.rows = 0 if row is None else 1
     return None if row is None else GetBookmarkForTargetRow(*row)
 
 
 LIST_BOOKMARKS = """-- name: ListBookmarks :many
-SELECT
+SELECT /* ListBookmarks queries/bookmarks.sql:50 */
     b.id,
     b.content_type AS "content_type!",
     b.note,
@@ -149,6 +160,7 @@ WHERE
 ORDER BY b.created_at DESC, b.id DESC
 LIMIT $4
 """
+LIST_BOOKMARKS_STATS = QueryStats("ListBookmarks", "queries/bookmarks.sql:50")
 
 
 class ListBookmarksRow(msgspec.Struct, frozen=True, gc=False):
@@ -174,16 +186,21 @@ async def list_bookmarks(
     (created_at, id). Pass the last row's created_at and id for the next page (first page:
     datetime.max, any id).
     """
-    rows = await reader(db).fetch(LIST_BOOKMARKS, user_id, after_created_at, after_id, max_rows)
+    with LIST_BOOKMARKS_STATS.timed() as timing:
+        rows = await reader(db).fetch(LIST_BOOKMARKS, user_id, after_created_at, after_id, max_rows)
+        timing.rows = len(rows)
     return [ListBookmarksRow(*row) for row in rows]
 
 
 DELETE_BOOKMARK = """-- name: DeleteBookmark :execrows
-DELETE FROM bookmarks
+DELETE /* DeleteBookmark queries/bookmarks.sql:71 */ FROM bookmarks
 WHERE id = $1 AND user_id = $2
 """
+DELETE_BOOKMARK_STATS = QueryStats("DeleteBookmark", "queries/bookmarks.sql:71")
 
 
 async def delete_bookmark(db: Executor, *, id: uuid.UUID, user_id: uuid.UUID) -> int:
     """Delete one of the user's bookmarks; 0 rows when it is not theirs or does not exist."""
-    return rowcount(await writer(db).execute(DELETE_BOOKMARK, id, user_id))
+    with DELETE_BOOKMARK_STATS.timed() as timing:
+        timing.rows = rowcount(await writer(db).execute(DELETE_BOOKMARK, id, user_id))
+    return timing.rows

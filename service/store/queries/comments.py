@@ -8,6 +8,7 @@ import uuid
 import msgspec
 
 from service.store.db import Executor, reader, rowcount, writer
+from service.store.insight import QueryStats
 
 __all__ = [
     "CREATE_COMMENT",
@@ -33,10 +34,11 @@ __all__ = [
 ]
 
 GET_PUBLISHED_STORY_ID = """-- name: GetPublishedStoryId :one
-SELECT s.id
+SELECT /* GetPublishedStoryId queries/comments.sql:3 */ s.id
 FROM stories AS s
 WHERE s.slug = $1 AND s.status = 'published'
 """
+GET_PUBLISHED_STORY_ID_STATS = QueryStats("GetPublishedStoryId", "queries/comments.sql:3")
 
 
 class GetPublishedStoryIdRow(msgspec.Struct, frozen=True, gc=False):
@@ -47,12 +49,14 @@ class GetPublishedStoryIdRow(msgspec.Struct, frozen=True, gc=False):
 
 async def get_published_story_id(db: Executor, *, slug: str) -> GetPublishedStoryIdRow | None:
     """The id of a published story, by slug: only published stories have comments."""
-    row = await reader(db).fetchrow(GET_PUBLISHED_STORY_ID, slug)
+    with GET_PUBLISHED_STORY_ID_STATS.timed() as timing:
+        row = await reader(db).fetchrow(GET_PUBLISHED_STORY_ID, slug)
+        timing.rows = 0 if row is None else 1
     return None if row is None else GetPublishedStoryIdRow(*row)
 
 
 GET_COMMENT = """-- name: GetComment :one
-SELECT
+SELECT /* GetComment queries/comments.sql:9 */
     c.id,
     c.story_id,
     c.user_id,
@@ -60,6 +64,7 @@ SELECT
 FROM comments AS c
 WHERE c.id = $1
 """
+GET_COMMENT_STATS = QueryStats("GetComment", "queries/comments.sql:9")
 
 
 class GetCommentRow(msgspec.Struct, frozen=True, gc=False):
@@ -73,12 +78,14 @@ class GetCommentRow(msgspec.Struct, frozen=True, gc=False):
 
 async def get_comment(db: Executor, *, id: uuid.UUID) -> GetCommentRow | None:
     """One comment's story, author and state, to check a reply's parent or an edit's author."""
-    row = await reader(db).fetchrow(GET_COMMENT, id)
+    with GET_COMMENT_STATS.timed() as timing:
+        row = await reader(db).fetchrow(GET_COMMENT, id)
+        timing.rows = 0 if row is None else 1
     return None if row is None else GetCommentRow(*row)
 
 
 LIST_TOP_LEVEL_COMMENTS = """-- name: ListTopLevelComments :many
-SELECT
+SELECT /* ListTopLevelComments queries/comments.sql:19 */
     c.id,
     c.parent_id,
     u.id AS author_id,
@@ -97,6 +104,7 @@ WHERE
 ORDER BY c.created_at ASC, c.id ASC
 LIMIT $4
 """
+LIST_TOP_LEVEL_COMMENTS_STATS = QueryStats("ListTopLevelComments", "queries/comments.sql:19")
 
 
 class ListTopLevelCommentsRow(msgspec.Struct, frozen=True, gc=False):
@@ -126,14 +134,16 @@ async def list_top_level_comments(
     datetime.min, any id). A deleted comment keeps its place with body '[deleted]' and no
     author.
     """
-    rows = await reader(db).fetch(
-        LIST_TOP_LEVEL_COMMENTS, story_id, after_created_at, after_id, max_rows
-    )
+    with LIST_TOP_LEVEL_COMMENTS_STATS.timed() as timing:
+        rows = await reader(db).fetch(
+            LIST_TOP_LEVEL_COMMENTS, story_id, after_created_at, after_id, max_rows
+        )
+        timing.rows = len(rows)
     return [ListTopLevelCommentsRow(*row) for row in rows]
 
 
 LIST_COMMENT_REPLIES = """-- name: ListCommentReplies :many
-WITH RECURSIVE thread AS (
+WITH /* ListCommentReplies queries/comments.sql:43 */ RECURSIVE thread AS (
     SELECT
         c.id,
         c.parent_id AS root_id
@@ -163,6 +173,7 @@ INNER JOIN comments AS c ON thread.id = c.id
 LEFT JOIN users AS u ON c.user_id = u.id AND c.deleted_at IS NULL
 ORDER BY c.created_at ASC, c.id ASC
 """
+LIST_COMMENT_REPLIES_STATS = QueryStats("ListCommentReplies", "queries/comments.sql:43")
 
 
 class ListCommentRepliesRow(msgspec.Struct, frozen=True, gc=False):
@@ -187,12 +198,14 @@ async def list_comment_replies(
     it belongs to (root_id), oldest first; deleted replies come back as in
     ListTopLevelComments.
     """
-    rows = await reader(db).fetch(LIST_COMMENT_REPLIES, root_ids)
+    with LIST_COMMENT_REPLIES_STATS.timed() as timing:
+        rows = await reader(db).fetch(LIST_COMMENT_REPLIES, root_ids)
+        timing.rows = len(rows)
     return [ListCommentRepliesRow(*row) for row in rows]
 
 
 CREATE_COMMENT = """-- name: CreateComment :one
-WITH created AS (
+WITH /* CreateComment queries/comments.sql:77 */ created AS (
     INSERT INTO comments (story_id, user_id, parent_id, body)
     VALUES ($1, $2, $3, $4)
     RETURNING id, parent_id, body, user_id, created_at, updated_at
@@ -211,6 +224,7 @@ SELECT
 FROM created
 LEFT JOIN users AS u ON created.user_id = u.id
 """
+CREATE_COMMENT_STATS = QueryStats("CreateComment", "queries/comments.sql:77")
 
 
 CreateCommentRow = ListTopLevelCommentsRow
@@ -225,12 +239,14 @@ async def create_comment(
     body: str,
 ) -> CreateCommentRow | None:
     """Add a comment (a reply when parent_id is set; the parent must be in the same story)."""
-    row = await writer(db).fetchrow(CREATE_COMMENT, story_id, user_id, parent_id, body)
+    with CREATE_COMMENT_STATS.timed() as timing:
+        row = await writer(db).fetchrow(CREATE_COMMENT, story_id, user_id, parent_id, body)
+        timing.rows = 0 if row is None else 1
     return None if row is None else CreateCommentRow(*row)
 
 
 UPDATE_COMMENT_BODY = """-- name: UpdateCommentBody :one
-WITH updated AS (
+WITH /* UpdateCommentBody queries/comments.sql:98 */ updated AS (
     UPDATE comments
     SET body = $1
     WHERE id = $2 AND deleted_at IS NULL
@@ -250,6 +266,7 @@ SELECT
 FROM updated
 LEFT JOIN users AS u ON updated.user_id = u.id
 """
+UPDATE_COMMENT_BODY_STATS = QueryStats("UpdateCommentBody", "queries/comments.sql:98")
 
 
 UpdateCommentBodyRow = ListTopLevelCommentsRow
@@ -259,17 +276,22 @@ async def update_comment_body(
     db: Executor, *, body: str, id: uuid.UUID
 ) -> UpdateCommentBodyRow | None:
     """Replace the body of a comment that is not deleted; no row otherwise."""
-    row = await writer(db).fetchrow(UPDATE_COMMENT_BODY, body, id)
+    with UPDATE_COMMENT_BODY_STATS.timed() as timing:
+        row = await writer(db).fetchrow(UPDATE_COMMENT_BODY, body, id)
+        timing.rows = 0 if row is None else 1
     return None if row is None else UpdateCommentBodyRow(*row)
 
 
 SOFT_DELETE_COMMENT = """-- name: SoftDeleteComment :execrows
-UPDATE comments
+UPDATE /* SoftDeleteComment queries/comments.sql:120 */ comments
 SET deleted_at = now()
 WHERE id = $1 AND deleted_at IS NULL
 """
+SOFT_DELETE_COMMENT_STATS = QueryStats("SoftDeleteComment", "queries/comments.sql:120")
 
 
 async def soft_delete_comment(db: Executor, *, id: uuid.UUID) -> int:
     """Mark a comment deleted (its replies stay); 0 rows when it is missing or already deleted."""
-    return rowcount(await writer(db).execute(SOFT_DELETE_COMMENT, id))
+    with SOFT_DELETE_COMMENT_STATS.timed() as timing:
+        timing.rows = rowcount(await writer(db).execute(SOFT_DELETE_COMMENT, id))
+    return timing.rows

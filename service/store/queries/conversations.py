@@ -8,6 +8,7 @@ import uuid
 import msgspec
 
 from service.store.db import Executor, JSONValue, reader, writer
+from service.store.insight import QueryStats
 
 from .enums import ConversationMessagesRole
 
@@ -25,7 +26,7 @@ __all__ = [
 ]
 
 LIST_CONVERSATION_MESSAGES = """-- name: ListConversationMessages :many
-SELECT
+SELECT /* ListConversationMessages queries/conversations.sql:8 */
     m.id,
     m.role,
     m.body,
@@ -42,6 +43,9 @@ WHERE
 ORDER BY m.created_at DESC, m.id DESC
 LIMIT $5
 """
+LIST_CONVERSATION_MESSAGES_STATS = QueryStats(
+    "ListConversationMessages", "queries/conversations.sql:8"
+)
 
 
 class ListConversationMessagesRow(msgspec.Struct, frozen=True):
@@ -66,14 +70,21 @@ async def list_conversation_messages(
     """One user's messages with one entity and its replies, newest first; keyset (created_at, id)
     descending, after_* the last row of the previous page (NULL: first page).
     """
-    rows = await reader(db).fetch(
-        LIST_CONVERSATION_MESSAGES, user_id, ghost_entity_id, after_id, after_created_at, max_rows
-    )
+    with LIST_CONVERSATION_MESSAGES_STATS.timed() as timing:
+        rows = await reader(db).fetch(
+            LIST_CONVERSATION_MESSAGES,
+            user_id,
+            ghost_entity_id,
+            after_id,
+            after_created_at,
+            max_rows,
+        )
+        timing.rows = len(rows)
     return [ListConversationMessagesRow(*row) for row in rows]
 
 
 INSERT_CONVERSATION_EXCHANGE = """-- name: InsertConversationExchange :many
-WITH asked AS (
+WITH /* InsertConversationExchange queries/conversations.sql:28 */ asked AS (
     INSERT INTO conversation_messages (user_id, ghost_entity_id, role, body, created_at)
     VALUES ($1, $2, 'user', $3, now())
     RETURNING id, role, body, citations, created_at
@@ -109,6 +120,9 @@ SELECT
 FROM answered AS r
 ORDER BY "created_at!" ASC
 """
+INSERT_CONVERSATION_EXCHANGE_STATS = QueryStats(
+    "InsertConversationExchange", "queries/conversations.sql:28"
+)
 
 
 class InsertConversationExchangeRow(msgspec.Struct, frozen=True):
@@ -134,14 +148,16 @@ async def insert_conversation_exchange(
     reply is stamped one microsecond after the message, so newest-first puts it ahead of the
     message it answers. Returns the message, then the reply.
     """
-    rows = await writer(db).fetch(
-        INSERT_CONVERSATION_EXCHANGE, user_id, ghost_entity_id, message, reply, citations
-    )
+    with INSERT_CONVERSATION_EXCHANGE_STATS.timed() as timing:
+        rows = await writer(db).fetch(
+            INSERT_CONVERSATION_EXCHANGE, user_id, ghost_entity_id, message, reply, citations
+        )
+        timing.rows = len(rows)
     return [InsertConversationExchangeRow(*row) for row in rows]
 
 
 LIST_LORE_PASSAGES = r"""-- name: ListLorePassages :many
-WITH input AS (
+WITH /* ListLorePassages queries/conversations.sql:68 */ input AS (
     -- each lexeme of the message, quoted for tsquery input; '' (matching nothing) when the
     -- message holds only stop words
     SELECT
@@ -245,6 +261,7 @@ SELECT
 FROM opening AS o
 ORDER BY "matched!" DESC, "rank!" DESC, "part!" ASC, "position!" ASC
 """
+LIST_LORE_PASSAGES_STATS = QueryStats("ListLorePassages", "queries/conversations.sql:68")
 
 
 class ListLorePassagesRow(msgspec.Struct, frozen=True, gc=False):
@@ -270,5 +287,7 @@ async def list_lore_passages(
     characteristics, then stories by link position and slug). When no passage matches, the
     description's opening passages come back instead, with matched false.
     """
-    rows = await reader(db).fetch(LIST_LORE_PASSAGES, message, ghost_id, max_rows)
+    with LIST_LORE_PASSAGES_STATS.timed() as timing:
+        rows = await reader(db).fetch(LIST_LORE_PASSAGES, message, ghost_id, max_rows)
+        timing.rows = len(rows)
     return [ListLorePassagesRow(*row) for row in rows]

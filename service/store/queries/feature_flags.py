@@ -5,6 +5,7 @@
 import msgspec
 
 from service.store.db import Executor, reader
+from service.store.insight import QueryStats
 
 __all__ = [
     "LIST_ENABLED_FEATURE_FLAGS",
@@ -13,7 +14,7 @@ __all__ = [
 ]
 
 LIST_ENABLED_FEATURE_FLAGS = """-- name: ListEnabledFeatureFlags :many
-SELECT
+SELECT /* ListEnabledFeatureFlags queries/feature_flags.sql:3 */
     f.key,
     f.rollout_percent,
     f.description
@@ -21,6 +22,9 @@ FROM feature_flags AS f
 WHERE f.enabled
 ORDER BY f.key ASC
 """
+LIST_ENABLED_FEATURE_FLAGS_STATS = QueryStats(
+    "ListEnabledFeatureFlags", "queries/feature_flags.sql:3"
+)
 
 
 class ListEnabledFeatureFlagsRow(msgspec.Struct, frozen=True, gc=False):
@@ -33,5 +37,7 @@ class ListEnabledFeatureFlagsRow(msgspec.Struct, frozen=True, gc=False):
 
 async def list_enabled_feature_flags(db: Executor) -> list[ListEnabledFeatureFlagsRow]:
     """The enabled flags by key, each with the share of users (0 to 100) it is rolled out to."""
-    rows = await reader(db).fetch(LIST_ENABLED_FEATURE_FLAGS)
+    with LIST_ENABLED_FEATURE_FLAGS_STATS.timed() as timing:
+        rows = await reader(db).fetch(LIST_ENABLED_FEATURE_FLAGS)
+        timing.rows = len(rows)
     return [ListEnabledFeatureFlagsRow(*row) for row in rows]

@@ -8,6 +8,7 @@ import uuid
 import msgspec
 
 from service.store.db import Executor, JSONValue, reader, rowcount, writer
+from service.store.insight import QueryStats
 
 from .enums import (
     GhostEntitiesEntityType,
@@ -57,18 +58,21 @@ __all__ = [
 ]
 
 DELETE_GHOST_BY_SLUG = """-- name: DeleteGhostBySlug :execrows
-DELETE FROM ghost_entities
+DELETE /* DeleteGhostBySlug queries/ghosts.sql:3 */ FROM ghost_entities
 WHERE slug = $1
 """
+DELETE_GHOST_BY_SLUG_STATS = QueryStats("DeleteGhostBySlug", "queries/ghosts.sql:3")
 
 
 async def delete_ghost_by_slug(db: Executor, *, slug: str) -> int:
     """Delete an entity by slug; returns how many rows went (0 or 1)."""
-    return rowcount(await writer(db).execute(DELETE_GHOST_BY_SLUG, slug))
+    with DELETE_GHOST_BY_SLUG_STATS.timed() as timing:
+        timing.rows = rowcount(await writer(db).execute(DELETE_GHOST_BY_SLUG, slug))
+    return timing.rows
 
 
 LIST_GHOSTS_RECENT = """-- name: ListGhostsRecent :many
-SELECT
+SELECT /* ListGhostsRecent queries/ghosts.sql:14 */
     g.id,
     g.slug,
     g.name,
@@ -102,6 +106,7 @@ WHERE
 ORDER BY g.published_at DESC, g.id DESC
 LIMIT $9
 """
+LIST_GHOSTS_RECENT_STATS = QueryStats("ListGhostsRecent", "queries/ghosts.sql:14")
 
 
 class ListGhostsRecentRow(msgspec.Struct, frozen=True):
@@ -134,23 +139,25 @@ async def list_ghosts_recent(
     """Entities newest first; drafts (no published_at) come ahead of them in the editors' view.
     Filters and keyset: see the "HTTP API v1" note in queries/ghosts.sql.
     """
-    rows = await reader(db).fetch(
-        LIST_GHOSTS_RECENT,
-        include_drafts,
-        query,
-        tags,
-        entity_type,
-        min_danger,
-        max_danger,
-        after_id,
-        after_published_at,
-        max_rows,
-    )
+    with LIST_GHOSTS_RECENT_STATS.timed() as timing:
+        rows = await reader(db).fetch(
+            LIST_GHOSTS_RECENT,
+            include_drafts,
+            query,
+            tags,
+            entity_type,
+            min_danger,
+            max_danger,
+            after_id,
+            after_published_at,
+            max_rows,
+        )
+        timing.rows = len(rows)
     return [ListGhostsRecentRow(*row) for row in rows]
 
 
 LIST_GHOSTS_BY_NAME = """-- name: ListGhostsByName :many
-SELECT
+SELECT /* ListGhostsByName queries/ghosts.sql:51 */
     g.id,
     g.slug,
     g.name,
@@ -178,6 +185,7 @@ WHERE
 ORDER BY g.name ASC, g.id ASC
 LIMIT $9
 """
+LIST_GHOSTS_BY_NAME_STATS = QueryStats("ListGhostsByName", "queries/ghosts.sql:51")
 
 
 ListGhostsByNameRow = ListGhostsRecentRow
@@ -199,23 +207,25 @@ async def list_ghosts_by_name(
     """Entities by name, A to Z.
     Filters and keyset: see the "HTTP API v1" note in queries/ghosts.sql.
     """
-    rows = await reader(db).fetch(
-        LIST_GHOSTS_BY_NAME,
-        include_drafts,
-        query,
-        tags,
-        entity_type,
-        min_danger,
-        max_danger,
-        after_id,
-        after_name,
-        max_rows,
-    )
+    with LIST_GHOSTS_BY_NAME_STATS.timed() as timing:
+        rows = await reader(db).fetch(
+            LIST_GHOSTS_BY_NAME,
+            include_drafts,
+            query,
+            tags,
+            entity_type,
+            min_danger,
+            max_danger,
+            after_id,
+            after_name,
+            max_rows,
+        )
+        timing.rows = len(rows)
     return [ListGhostsByNameRow(*row) for row in rows]
 
 
 LIST_GHOSTS_BY_RELEVANCE = """-- name: ListGhostsByRelevance :many
-WITH input AS (
+WITH /* ListGhostsByRelevance queries/ghosts.sql:82 */ input AS (
     SELECT websearch_to_tsquery('english', $1) AS q
 ),
 
@@ -285,6 +295,7 @@ WHERE
 ORDER BY r.name_match DESC, r.rank DESC, r.id DESC
 LIMIT $11
 """
+LIST_GHOSTS_BY_RELEVANCE_STATS = QueryStats("ListGhostsByRelevance", "queries/ghosts.sql:82")
 
 
 class ListGhostsByRelevanceRow(msgspec.Struct, frozen=True):
@@ -326,25 +337,27 @@ async def list_ghosts_by_relevance(
     ranking
     is over all of them.
     """
-    rows = await reader(db).fetch(
-        LIST_GHOSTS_BY_RELEVANCE,
-        query,
-        include_drafts,
-        tags,
-        entity_type,
-        min_danger,
-        max_danger,
-        candidate_cap,
-        after_id,
-        after_name_match,
-        after_rank,
-        max_rows,
-    )
+    with LIST_GHOSTS_BY_RELEVANCE_STATS.timed() as timing:
+        rows = await reader(db).fetch(
+            LIST_GHOSTS_BY_RELEVANCE,
+            query,
+            include_drafts,
+            tags,
+            entity_type,
+            min_danger,
+            max_danger,
+            candidate_cap,
+            after_id,
+            after_name_match,
+            after_rank,
+            max_rows,
+        )
+        timing.rows = len(rows)
     return [ListGhostsByRelevanceRow(*row) for row in rows]
 
 
 SUGGEST_GHOSTS = r"""-- name: SuggestGhosts :many
-WITH input AS (
+WITH /* SuggestGhosts queries/ghosts.sql:159 */ input AS (
     SELECT
         $1::text AS term,
         -- LIKE wildcards typed by the user are literal characters
@@ -365,6 +378,7 @@ WHERE
 ORDER BY "prefix_match!" DESC, "similarity!" DESC, g.name ASC, g.id ASC
 LIMIT $2
 """
+SUGGEST_GHOSTS_STATS = QueryStats("SuggestGhosts", "queries/ghosts.sql:159")
 
 
 class SuggestGhostsRow(msgspec.Struct, frozen=True, gc=False):
@@ -382,12 +396,14 @@ async def suggest_ghosts(db: Executor, *, prefix: str, max_rows: int) -> list[Su
     names
     trigram-similar to it (pg_trgm's `%`), so a typo still finds the entity.
     """
-    rows = await reader(db).fetch(SUGGEST_GHOSTS, prefix, max_rows)
+    with SUGGEST_GHOSTS_STATS.timed() as timing:
+        rows = await reader(db).fetch(SUGGEST_GHOSTS, prefix, max_rows)
+        timing.rows = len(rows)
     return [SuggestGhostsRow(*row) for row in rows]
 
 
 GET_GHOST_DETAIL = """-- name: GetGhostDetail :one
-SELECT
+SELECT /* GetGhostDetail queries/ghosts.sql:187 */
     g.id,
     g.slug,
     g.name,
@@ -414,6 +430,7 @@ FROM ghost_entities AS g
 LEFT JOIN content_statistics AS cs ON g.id = cs.ghost_entity_id
 WHERE g.slug = $1 AND (g.status = 'published' OR $2::boolean)
 """
+GET_GHOST_DETAIL_STATS = QueryStats("GetGhostDetail", "queries/ghosts.sql:187")
 
 
 class GetGhostDetailRow(msgspec.Struct, frozen=True):
@@ -449,12 +466,14 @@ async def get_ghost_detail(
     """One entity by slug with its counters (zeros before it has a statistics row); drafts only
     with include_drafts.
     """
-    row = await reader(db).fetchrow(GET_GHOST_DETAIL, slug, include_drafts)
+    with GET_GHOST_DETAIL_STATS.timed() as timing:
+        row = await reader(db).fetchrow(GET_GHOST_DETAIL, slug, include_drafts)
+        timing.rows = 0 if row is None else 1
     return None if row is None else GetGhostDetailRow(*row)
 
 
 GET_GHOST_PAGE = """-- name: GetGhostPage :one
-SELECT
+SELECT /* GetGhostPage queries/ghosts.sql:217 */
     g.id,
     g.slug,
     g.name,
@@ -549,6 +568,7 @@ CROSS JOIN
     ) AS gallery
 WHERE g.slug = $3 AND (g.status = 'published' OR $1::boolean)
 """
+GET_GHOST_PAGE_STATS = QueryStats("GetGhostPage", "queries/ghosts.sql:217")
 
 
 class GetGhostPageRow(msgspec.Struct, frozen=True):
@@ -588,12 +608,14 @@ async def get_ghost_page(
     ListRelatedGhosts and ListGhostStories (same columns, order and draft rule) and every
     media item (by position) as JSON arrays.
     """
-    row = await reader(db).fetchrow(GET_GHOST_PAGE, include_drafts, max_rows, slug)
+    with GET_GHOST_PAGE_STATS.timed() as timing:
+        row = await reader(db).fetchrow(GET_GHOST_PAGE, include_drafts, max_rows, slug)
+        timing.rows = 0 if row is None else 1
     return None if row is None else GetGhostPageRow(*row)
 
 
 LIST_RELATED_GHOSTS = """-- name: ListRelatedGhosts :many
-SELECT
+SELECT /* ListRelatedGhosts queries/ghosts.sql:316 */
     o.id,
     o.slug,
     o.name,
@@ -616,6 +638,7 @@ WHERE
 ORDER BY o.name ASC, o.id ASC
 LIMIT $5
 """
+LIST_RELATED_GHOSTS_STATS = QueryStats("ListRelatedGhosts", "queries/ghosts.sql:316")
 
 
 class ListRelatedGhostsRow(msgspec.Struct, frozen=True, gc=False):
@@ -646,19 +669,22 @@ async def list_related_ghosts(
     direction says whether ghost_id is the relationship's source (outgoing) or target
     (incoming).
     """
-    rows = await reader(db).fetch(
-        LIST_RELATED_GHOSTS, ghost_id, include_drafts, after_id, after_name, max_rows
-    )
+    with LIST_RELATED_GHOSTS_STATS.timed() as timing:
+        rows = await reader(db).fetch(
+            LIST_RELATED_GHOSTS, ghost_id, include_drafts, after_id, after_name, max_rows
+        )
+        timing.rows = len(rows)
     return [ListRelatedGhostsRow(*row) for row in rows]
 
 
 LIST_GHOST_IDS_BY_SLUGS = """-- name: ListGhostIdsBySlugs :many
-SELECT
+SELECT /* ListGhostIdsBySlugs queries/ghosts.sql:344 */
     g.id,
     g.slug
 FROM ghost_entities AS g
 WHERE g.slug = any($1::text[])
 """
+LIST_GHOST_IDS_BY_SLUGS_STATS = QueryStats("ListGhostIdsBySlugs", "queries/ghosts.sql:344")
 
 
 class ListGhostIdsBySlugsRow(msgspec.Struct, frozen=True, gc=False):
@@ -672,12 +698,14 @@ async def list_ghost_ids_by_slugs(
     db: Executor, *, slugs: list[str]
 ) -> list[ListGhostIdsBySlugsRow]:
     """Ids of the entities (any status) with these slugs; unknown slugs are simply absent."""
-    rows = await reader(db).fetch(LIST_GHOST_IDS_BY_SLUGS, slugs)
+    with LIST_GHOST_IDS_BY_SLUGS_STATS.timed() as timing:
+        rows = await reader(db).fetch(LIST_GHOST_IDS_BY_SLUGS, slugs)
+        timing.rows = len(rows)
     return [ListGhostIdsBySlugsRow(*row) for row in rows]
 
 
 GET_GHOST_FOR_EDIT = """-- name: GetGhostForEdit :one
-SELECT
+SELECT /* GetGhostForEdit queries/ghosts.sql:352 */
     g.id,
     g.slug,
     g.name,
@@ -694,6 +722,7 @@ FROM ghost_entities AS g
 WHERE g.slug = $1
 FOR UPDATE
 """
+GET_GHOST_FOR_EDIT_STATS = QueryStats("GetGhostForEdit", "queries/ghosts.sql:352")
 
 
 class GetGhostForEditRow(msgspec.Struct, frozen=True):
@@ -715,12 +744,14 @@ class GetGhostForEditRow(msgspec.Struct, frozen=True):
 
 async def get_ghost_for_edit(db: Executor, *, slug: str) -> GetGhostForEditRow | None:
     """An entity's editable fields by slug, any status, locked until the transaction ends."""
-    row = await writer(db).fetchrow(GET_GHOST_FOR_EDIT, slug)
+    with GET_GHOST_FOR_EDIT_STATS.timed() as timing:
+        row = await writer(db).fetchrow(GET_GHOST_FOR_EDIT, slug)
+        timing.rows = 0 if row is None else 1
     return None if row is None else GetGhostForEditRow(*row)
 
 
 INSERT_GHOST = """-- name: InsertGhost :one
-INSERT INTO ghost_entities (
+INSERT /* InsertGhost queries/ghosts.sql:371 */ INTO ghost_entities (
     slug,
     name,
     entity_type,
@@ -751,6 +782,7 @@ INSERT INTO ghost_entities (
 )
 RETURNING id, slug
 """
+INSERT_GHOST_STATS = QueryStats("InsertGhost", "queries/ghosts.sql:371")
 
 
 InsertGhostRow = ListGhostIdsBySlugsRow
@@ -775,26 +807,28 @@ async def insert_ghost(
     """Create an entity from an editor's request; published_at is the database's clock when it is
     created published.
     """
-    row = await writer(db).fetchrow(
-        INSERT_GHOST,
-        slug,
-        name,
-        entity_type,
-        origin,
-        location,
-        era,
-        description,
-        danger_level,
-        characteristics,
-        tags,
-        status,
-        author_id,
-    )
+    with INSERT_GHOST_STATS.timed() as timing:
+        row = await writer(db).fetchrow(
+            INSERT_GHOST,
+            slug,
+            name,
+            entity_type,
+            origin,
+            location,
+            era,
+            description,
+            danger_level,
+            characteristics,
+            tags,
+            status,
+            author_id,
+        )
+        timing.rows = 0 if row is None else 1
     return None if row is None else InsertGhostRow(*row)
 
 
 EDIT_GHOST = """-- name: EditGhost :one
-UPDATE ghost_entities AS g
+UPDATE /* EditGhost queries/ghosts.sql:405 */ ghost_entities AS g
 SET
     slug = $1,
     name = $2,
@@ -811,6 +845,7 @@ SET
 WHERE g.id = $12
 RETURNING g.id, g.slug
 """
+EDIT_GHOST_STATS = QueryStats("EditGhost", "queries/ghosts.sql:405")
 
 
 EditGhostRow = ListGhostIdsBySlugsRow
@@ -836,19 +871,21 @@ async def edit_ghost(
     entity
     becomes published, kept while it stays published and cleared when it goes back to draft.
     """
-    row = await writer(db).fetchrow(
-        EDIT_GHOST,
-        slug,
-        name,
-        entity_type,
-        origin,
-        location,
-        era,
-        description,
-        danger_level,
-        characteristics,
-        tags,
-        status,
-        id,
-    )
+    with EDIT_GHOST_STATS.timed() as timing:
+        row = await writer(db).fetchrow(
+            EDIT_GHOST,
+            slug,
+            name,
+            entity_type,
+            origin,
+            location,
+            era,
+            description,
+            danger_level,
+            characteristics,
+            tags,
+            status,
+            id,
+        )
+        timing.rows = 0 if row is None else 1
     return None if row is None else EditGhostRow(*row)

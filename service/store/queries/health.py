@@ -5,6 +5,7 @@
 import msgspec
 
 from service.store.db import Executor, reader
+from service.store.insight import QueryStats
 
 __all__ = [
     "LIST_APPLIED_MIGRATIONS",
@@ -13,10 +14,11 @@ __all__ = [
 ]
 
 LIST_APPLIED_MIGRATIONS = """-- name: ListAppliedMigrations :many
-SELECT version
+SELECT /* ListAppliedMigrations queries/health.sql:1 */ version
 FROM schema_migrations
 ORDER BY version
 """
+LIST_APPLIED_MIGRATIONS_STATS = QueryStats("ListAppliedMigrations", "queries/health.sql:1")
 
 
 class ListAppliedMigrationsRow(msgspec.Struct, frozen=True, gc=False):
@@ -27,5 +29,7 @@ class ListAppliedMigrationsRow(msgspec.Struct, frozen=True, gc=False):
 
 async def list_applied_migrations(db: Executor) -> list[ListAppliedMigrationsRow]:
     """Versions of the migrations dbmate has applied, oldest first."""
-    rows = await reader(db).fetch(LIST_APPLIED_MIGRATIONS)
+    with LIST_APPLIED_MIGRATIONS_STATS.timed() as timing:
+        rows = await reader(db).fetch(LIST_APPLIED_MIGRATIONS)
+        timing.rows = len(rows)
     return [ListAppliedMigrationsRow(*row) for row in rows]

@@ -8,6 +8,7 @@ import uuid
 import msgspec
 
 from service.store.db import Executor, writer
+from service.store.insight import QueryStats
 
 from .enums import InteractionsKind
 
@@ -24,7 +25,7 @@ __all__ = [
 ]
 
 RECORD_INTERACTION = """-- name: RecordInteraction :one
-WITH target AS (
+WITH /* RecordInteraction queries/interactions.sql:3 */ target AS (
     SELECT
         g.id AS ghost_entity_id,
         NULL::uuid AS story_id
@@ -48,6 +49,7 @@ SELECT
 FROM target
 RETURNING id, kind, created_at
 """
+RECORD_INTERACTION_STATS = QueryStats("RecordInteraction", "queries/interactions.sql:3")
 
 
 class RecordInteractionRow(msgspec.Struct, frozen=True, gc=False):
@@ -71,24 +73,28 @@ async def record_interaction(
     'story', by slug); user_id is NULL for anonymous visitors; id is the new row's, chosen by
     the caller (which may have promised it already). No row when there is no such content.
     """
-    row = await writer(db).fetchrow(RECORD_INTERACTION, content_type, slug, id, user_id, kind)
+    with RECORD_INTERACTION_STATS.timed() as timing:
+        row = await writer(db).fetchrow(RECORD_INTERACTION, content_type, slug, id, user_id, kind)
+        timing.rows = 0 if row is None else 1
     return None if row is None else RecordInteractionRow(*row)
 
 
 LOCK_LIKE = """-- name: LockLike :exec
-SELECT pg_advisory_xact_lock(hashtextextended($1, 0))
+SELECT /* LockLike queries/interactions.sql:31 */ pg_advisory_xact_lock(hashtextextended($1, 0))
 """
+LOCK_LIKE_STATS = QueryStats("LockLike", "queries/interactions.sql:31")
 
 
 async def lock_like(db: Executor, *, lock_key: str) -> None:
     """Serialize likes of one target by one user until the transaction ends (no unique index
     says "one like per user and target").
     """
-    await writer(db).execute(LOCK_LIKE, lock_key)
+    with LOCK_LIKE_STATS.timed() as timing:
+        timing.status = await writer(db).execute(LOCK_LIKE, lock_key)
 
 
 RECORD_LIKE = """-- name: RecordLike :one
-WITH target AS (
+WITH /* RecordLike queries/interactions.sql:36 */ target AS (
     SELECT
         g.id AS ghost_entity_id,
         NULL::uuid AS story_id
@@ -140,6 +146,7 @@ SELECT
     FALSE AS created
 FROM existing
 """
+RECORD_LIKE_STATS = QueryStats("RecordLike", "queries/interactions.sql:36")
 
 
 class RecordLikeRow(msgspec.Struct, frozen=True, gc=False):
@@ -157,5 +164,7 @@ async def record_like(
     or a new one (created true). No row when there is no such content. Run after LockLike in
     the same transaction.
     """
-    row = await writer(db).fetchrow(RECORD_LIKE, content_type, slug, user_id)
+    with RECORD_LIKE_STATS.timed() as timing:
+        row = await writer(db).fetchrow(RECORD_LIKE, content_type, slug, user_id)
+        timing.rows = 0 if row is None else 1
     return None if row is None else RecordLikeRow(*row)

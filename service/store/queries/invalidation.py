@@ -7,6 +7,7 @@ import uuid
 import msgspec
 
 from service.store.db import Executor, reader
+from service.store.insight import QueryStats
 
 __all__ = [
     "LIST_CONTENT_SLUGS",
@@ -24,7 +25,7 @@ __all__ = [
 ]
 
 LIST_GHOST_NEIGHBORS = """-- name: ListGhostNeighbors :many
-SELECT
+SELECT /* ListGhostNeighbors queries/invalidation.sql:9 */
     'ghost' AS "kind!",
     g.id,
     g.slug
@@ -41,6 +42,7 @@ FROM story_ghost_entities AS sge
 INNER JOIN stories AS s ON sge.story_id = s.id
 WHERE sge.ghost_entity_id = $1
 """
+LIST_GHOST_NEIGHBORS_STATS = QueryStats("ListGhostNeighbors", "queries/invalidation.sql:9")
 
 
 class ListGhostNeighborsRow(msgspec.Struct, frozen=True, gc=False):
@@ -55,12 +57,14 @@ async def list_ghost_neighbors(db: Executor, *, ghost_id: uuid.UUID) -> list[Lis
     """The entities related to an entity (either direction) and the stories that link it: their
     pages show its name, type, danger level and status. kind is 'ghost' or 'story'.
     """
-    rows = await reader(db).fetch(LIST_GHOST_NEIGHBORS, ghost_id)
+    with LIST_GHOST_NEIGHBORS_STATS.timed() as timing:
+        rows = await reader(db).fetch(LIST_GHOST_NEIGHBORS, ghost_id)
+        timing.rows = len(rows)
     return [ListGhostNeighborsRow(*row) for row in rows]
 
 
 LIST_STORY_NEIGHBORS = """-- name: ListStoryNeighbors :many
-SELECT
+SELECT /* ListStoryNeighbors queries/invalidation.sql:29 */
     'ghost' AS "kind!",
     g.id,
     g.slug
@@ -68,6 +72,7 @@ FROM story_ghost_entities AS sge
 INNER JOIN ghost_entities AS g ON sge.ghost_entity_id = g.id
 WHERE sge.story_id = $1
 """
+LIST_STORY_NEIGHBORS_STATS = QueryStats("ListStoryNeighbors", "queries/invalidation.sql:29")
 
 
 ListStoryNeighborsRow = ListGhostNeighborsRow
@@ -75,12 +80,14 @@ ListStoryNeighborsRow = ListGhostNeighborsRow
 
 async def list_story_neighbors(db: Executor, *, story_id: uuid.UUID) -> list[ListStoryNeighborsRow]:
     """The entities a story links: their pages list the story. kind is always 'ghost'."""
-    rows = await reader(db).fetch(LIST_STORY_NEIGHBORS, story_id)
+    with LIST_STORY_NEIGHBORS_STATS.timed() as timing:
+        rows = await reader(db).fetch(LIST_STORY_NEIGHBORS, story_id)
+        timing.rows = len(rows)
     return [ListStoryNeighborsRow(*row) for row in rows]
 
 
 LIST_CONTENT_SLUGS = """-- name: ListContentSlugs :many
-SELECT
+SELECT /* ListContentSlugs queries/invalidation.sql:39 */
     'ghost' AS "kind!",
     g.id,
     g.slug
@@ -94,6 +101,7 @@ SELECT
 FROM stories AS s
 WHERE s.id = any($2::uuid[])
 """
+LIST_CONTENT_SLUGS_STATS = QueryStats("ListContentSlugs", "queries/invalidation.sql:39")
 
 
 ListContentSlugsRow = ListGhostNeighborsRow
@@ -105,16 +113,21 @@ async def list_content_slugs(
     """The current slugs of entities and stories by id (gone ones are absent): a write that
     learnt its neighbours before it committed looks up where their pages are now.
     """
-    rows = await reader(db).fetch(LIST_CONTENT_SLUGS, ghost_ids, story_ids)
+    with LIST_CONTENT_SLUGS_STATS.timed() as timing:
+        rows = await reader(db).fetch(LIST_CONTENT_SLUGS, ghost_ids, story_ids)
+        timing.rows = len(rows)
     return [ListContentSlugsRow(*row) for row in rows]
 
 
 LIST_STORY_SLUGS_COMMENTED_BY_USER = """-- name: ListStorySlugsCommentedByUser :many
-SELECT DISTINCT s.slug
+SELECT /* ListStorySlugsCommentedByUser queries/invalidation.sql:56 */ DISTINCT s.slug
 FROM comments AS c
 INNER JOIN stories AS s ON c.story_id = s.id
 WHERE c.user_id = $1
 """
+LIST_STORY_SLUGS_COMMENTED_BY_USER_STATS = QueryStats(
+    "ListStorySlugsCommentedByUser", "queries/invalidation.sql:56"
+)
 
 
 class ListStorySlugsCommentedByUserRow(msgspec.Struct, frozen=True, gc=False):
@@ -127,5 +140,7 @@ async def list_story_slugs_commented_by_user(
     db: Executor, *, user_id: uuid.UUID
 ) -> list[ListStorySlugsCommentedByUserRow]:
     """The stories a user has commented on: their threads show the user's display name."""
-    rows = await reader(db).fetch(LIST_STORY_SLUGS_COMMENTED_BY_USER, user_id)
+    with LIST_STORY_SLUGS_COMMENTED_BY_USER_STATS.timed() as timing:
+        rows = await reader(db).fetch(LIST_STORY_SLUGS_COMMENTED_BY_USER, user_id)
+        timing.rows = len(rows)
     return [ListStorySlugsCommentedByUserRow(*row) for row in rows]

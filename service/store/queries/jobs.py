@@ -8,6 +8,7 @@ import uuid
 import msgspec
 
 from service.store.db import Executor, JSONValue, rowcount, writer
+from service.store.insight import QueryStats
 
 from .enums import JobsStatus
 
@@ -40,7 +41,7 @@ __all__ = [
 ]
 
 ENQUEUE_JOB = """-- name: EnqueueJob :one
-WITH job AS (
+WITH /* EnqueueJob queries/jobs.sql:9 */ job AS (
     INSERT INTO jobs (kind, payload, priority, run_at, max_attempts)
     VALUES (
         $1,
@@ -56,6 +57,7 @@ SELECT job.id AS "id!"
 FROM job
 CROSS JOIN LATERAL pg_notify('jobs', job.kind)
 """
+ENQUEUE_JOB_STATS = QueryStats("EnqueueJob", "queries/jobs.sql:9")
 
 
 class EnqueueJobRow(msgspec.Struct, frozen=True, gc=False):
@@ -74,12 +76,14 @@ async def enqueue_job(
     max_attempts: int,
 ) -> EnqueueJobRow | None:
     """Queue one job (run_at null: now) and wake listening workers when the transaction commits."""
-    row = await writer(db).fetchrow(ENQUEUE_JOB, kind, payload, priority, run_at, max_attempts)
+    with ENQUEUE_JOB_STATS.timed() as timing:
+        row = await writer(db).fetchrow(ENQUEUE_JOB, kind, payload, priority, run_at, max_attempts)
+        timing.rows = 0 if row is None else 1
     return None if row is None else EnqueueJobRow(*row)
 
 
 ENQUEUE_JOBS = """-- name: EnqueueJobs :execrows
-WITH queued AS (
+WITH /* EnqueueJobs queries/jobs.sql:27 */ queued AS (
     INSERT INTO jobs (kind, payload, priority, run_at, max_attempts)
     SELECT
         $1::text AS kind,
@@ -95,6 +99,7 @@ SELECT queued.kind
 FROM queued
 CROSS JOIN LATERAL pg_notify('jobs', queued.kind)
 """
+ENQUEUE_JOBS_STATS = QueryStats("EnqueueJobs", "queries/jobs.sql:27")
 
 
 async def enqueue_jobs(
@@ -107,13 +112,15 @@ async def enqueue_jobs(
     payloads: list[JSONValue],
 ) -> int:
     """Queue one job of a kind per payload (fan-out), with a single NOTIFY."""
-    return rowcount(
-        await writer(db).execute(ENQUEUE_JOBS, kind, priority, run_at, max_attempts, payloads)
-    )
+    with ENQUEUE_JOBS_STATS.timed() as timing:
+        timing.rows = rowcount(
+            await writer(db).execute(ENQUEUE_JOBS, kind, priority, run_at, max_attempts, payloads)
+        )
+    return timing.rows
 
 
 CLAIM_JOB = """-- name: ClaimJob :one
-WITH no_flush AS (
+WITH /* ClaimJob queries/jobs.sql:45 */ no_flush AS (
     SELECT set_config('synchronous_commit', 'off', TRUE) AS synchronous_commit
 )
 
@@ -139,6 +146,7 @@ WHERE
     )
 RETURNING jobs.id, jobs.kind, jobs.payload, jobs.attempts, jobs.max_attempts
 """
+CLAIM_JOB_STATS = QueryStats("ClaimJob", "queries/jobs.sql:45")
 
 
 class ClaimJobRow(msgspec.Struct, frozen=True):
@@ -158,16 +166,19 @@ async def claim_job(db: Executor, *, worker_id: str | None, kinds: list[str]) ->
     and a claim lost with a crashed server only leaves the job queued, as if never claimed.
     Call it outside a transaction: the setting lasts until the transaction ends.
     """
-    row = await writer(db).fetchrow(CLAIM_JOB, worker_id, kinds)
+    with CLAIM_JOB_STATS.timed() as timing:
+        row = await writer(db).fetchrow(CLAIM_JOB, worker_id, kinds)
+        timing.rows = 0 if row is None else 1
     return None if row is None else ClaimJobRow(*row)
 
 
 LOCK_RUNNING_JOB = """-- name: LockRunningJob :one
-SELECT id
+SELECT /* LockRunningJob queries/jobs.sql:77 */ id
 FROM jobs
 WHERE id = $1 AND status = 'running' AND locked_by = $2
 FOR UPDATE
 """
+LOCK_RUNNING_JOB_STATS = QueryStats("LockRunningJob", "queries/jobs.sql:77")
 
 
 LockRunningJobRow = EnqueueJobRow
@@ -180,26 +191,31 @@ async def lock_running_job(
     rows.
     Nothing when the job is no longer this worker's.
     """
-    row = await writer(db).fetchrow(LOCK_RUNNING_JOB, id, worker_id)
+    with LOCK_RUNNING_JOB_STATS.timed() as timing:
+        row = await writer(db).fetchrow(LOCK_RUNNING_JOB, id, worker_id)
+        timing.rows = 0 if row is None else 1
     return None if row is None else LockRunningJobRow(*row)
 
 
 COMPLETE_JOB = """-- name: CompleteJob :execrows
-UPDATE jobs
+UPDATE /* CompleteJob queries/jobs.sql:85 */ jobs
 SET
     status = 'succeeded',
     last_error = NULL
 WHERE id = $1 AND status = 'running' AND locked_by = $2
 """
+COMPLETE_JOB_STATS = QueryStats("CompleteJob", "queries/jobs.sql:85")
 
 
 async def complete_job(db: Executor, *, id: uuid.UUID, worker_id: str) -> int:
     """Mark a job this worker runs as succeeded; 0 rows when the worker no longer holds it."""
-    return rowcount(await writer(db).execute(COMPLETE_JOB, id, worker_id))
+    with COMPLETE_JOB_STATS.timed() as timing:
+        timing.rows = rowcount(await writer(db).execute(COMPLETE_JOB, id, worker_id))
+    return timing.rows
 
 
 RETRY_JOB = """-- name: RetryJob :one
-UPDATE jobs
+UPDATE /* RetryJob queries/jobs.sql:93 */ jobs
 SET
     status = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued' END,
     run_at = CASE WHEN attempts >= max_attempts THEN run_at ELSE now() + $1::interval END,
@@ -209,6 +225,7 @@ SET
 WHERE id = $3 AND status = 'running' AND locked_by = $4
 RETURNING status, run_at, attempts
 """
+RETRY_JOB_STATS = QueryStats("RetryJob", "queries/jobs.sql:93")
 
 
 class RetryJobRow(msgspec.Struct, frozen=True, gc=False):
@@ -223,26 +240,31 @@ async def retry_job(
     db: Executor, *, delay: datetime.timedelta, error: str | None, id: uuid.UUID, worker_id: str
 ) -> RetryJobRow | None:
     """Record a failed attempt: back to queued after `delay`, or dead once attempts are used up."""
-    row = await writer(db).fetchrow(RETRY_JOB, delay, error, id, worker_id)
+    with RETRY_JOB_STATS.timed() as timing:
+        row = await writer(db).fetchrow(RETRY_JOB, delay, error, id, worker_id)
+        timing.rows = 0 if row is None else 1
     return None if row is None else RetryJobRow(*row)
 
 
 FAIL_JOB = """-- name: FailJob :execrows
-UPDATE jobs
+UPDATE /* FailJob queries/jobs.sql:105 */ jobs
 SET
     status = 'failed',
     last_error = $1
 WHERE id = $2 AND status = 'running' AND locked_by = $3
 """
+FAIL_JOB_STATS = QueryStats("FailJob", "queries/jobs.sql:105")
 
 
 async def fail_job(db: Executor, *, error: str | None, id: uuid.UUID, worker_id: str) -> int:
     """Record a non-retryable error: the job is failed at once, whatever attempts remain."""
-    return rowcount(await writer(db).execute(FAIL_JOB, error, id, worker_id))
+    with FAIL_JOB_STATS.timed() as timing:
+        timing.rows = rowcount(await writer(db).execute(FAIL_JOB, error, id, worker_id))
+    return timing.rows
 
 
 RELEASE_JOB = """-- name: ReleaseJob :one
-WITH released AS (
+WITH /* ReleaseJob queries/jobs.sql:113 */ released AS (
     UPDATE jobs
     SET
         status = 'queued',
@@ -258,6 +280,7 @@ SELECT released.id AS "id!"
 FROM released
 CROSS JOIN LATERAL pg_notify('jobs', released.kind)
 """
+RELEASE_JOB_STATS = QueryStats("ReleaseJob", "queries/jobs.sql:113")
 
 
 ReleaseJobRow = EnqueueJobRow
@@ -265,12 +288,14 @@ ReleaseJobRow = EnqueueJobRow
 
 async def release_job(db: Executor, *, id: uuid.UUID, worker_id: str) -> ReleaseJobRow | None:
     """Give back a job a stopping worker could not finish: queued again, the attempt not counted."""
-    row = await writer(db).fetchrow(RELEASE_JOB, id, worker_id)
+    with RELEASE_JOB_STATS.timed() as timing:
+        row = await writer(db).fetchrow(RELEASE_JOB, id, worker_id)
+        timing.rows = 0 if row is None else 1
     return None if row is None else ReleaseJobRow(*row)
 
 
 REQUEUE_STALE_JOBS = """-- name: RequeueStaleJobs :many
-UPDATE jobs
+UPDATE /* RequeueStaleJobs queries/jobs.sql:131 */ jobs
 SET
     status = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued' END,
     run_at = now(),
@@ -289,6 +314,7 @@ WHERE
     )
 RETURNING id, status, attempts
 """
+REQUEUE_STALE_JOBS_STATS = QueryStats("RequeueStaleJobs", "queries/jobs.sql:131")
 
 
 class RequeueStaleJobsRow(msgspec.Struct, frozen=True, gc=False):
@@ -306,5 +332,7 @@ async def requeue_stale_jobs(
     (a live worker holds its job's row lock for the whole run). Dead once attempts are used
     up.
     """
-    rows = await writer(db).fetch(REQUEUE_STALE_JOBS, lock_timeout)
+    with REQUEUE_STALE_JOBS_STATS.timed() as timing:
+        rows = await writer(db).fetch(REQUEUE_STALE_JOBS, lock_timeout)
+        timing.rows = len(rows)
     return [RequeueStaleJobsRow(*row) for row in rows]

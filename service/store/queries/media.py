@@ -8,6 +8,7 @@ import uuid
 import msgspec
 
 from service.store.db import Executor, reader, writer
+from service.store.insight import QueryStats
 
 __all__ = [
     "CREATE_MEDIA",
@@ -30,8 +31,10 @@ __all__ = [
 ]
 
 LOCK_MEDIA_CONTENT = """-- name: LockMediaContent :exec
-SELECT pg_advisory_xact_lock(hashtextextended('media:' || $1::text, 0))
+SELECT /* LockMediaContent queries/media.sql:3 */
+    pg_advisory_xact_lock(hashtextextended('media:' || $1::text, 0))
 """
+LOCK_MEDIA_CONTENT_STATS = QueryStats("LockMediaContent", "queries/media.sql:3")
 
 
 async def lock_media_content(db: Executor, *, digest: str) -> None:
@@ -40,11 +43,12 @@ async def lock_media_content(db: Executor, *, digest: str) -> None:
     row
     refers to the file and deletes it.
     """
-    await writer(db).execute(LOCK_MEDIA_CONTENT, digest)
+    with LOCK_MEDIA_CONTENT_STATS.timed() as timing:
+        timing.status = await writer(db).execute(LOCK_MEDIA_CONTENT, digest)
 
 
 CREATE_MEDIA = """-- name: CreateMedia :one
-INSERT INTO media (
+INSERT /* CreateMedia queries/media.sql:9 */ INTO media (
     ghost_entity_id,
     story_id,
     sha256,
@@ -88,6 +92,7 @@ RETURNING
     position,
     created_at
 """
+CREATE_MEDIA_STATS = QueryStats("CreateMedia", "queries/media.sql:9")
 
 
 class CreateMediaRow(msgspec.Struct, frozen=True, gc=False):
@@ -122,23 +127,25 @@ async def create_media(
     """A stored upload of one entity or story (give exactly one of the two ids); without a
     position it goes after the others.
     """
-    row = await writer(db).fetchrow(
-        CREATE_MEDIA,
-        ghost_entity_id,
-        story_id,
-        sha256,
-        mime_type,
-        size_bytes,
-        width,
-        height,
-        alt_text,
-        position,
-    )
+    with CREATE_MEDIA_STATS.timed() as timing:
+        row = await writer(db).fetchrow(
+            CREATE_MEDIA,
+            ghost_entity_id,
+            story_id,
+            sha256,
+            mime_type,
+            size_bytes,
+            width,
+            height,
+            alt_text,
+            position,
+        )
+        timing.rows = 0 if row is None else 1
     return None if row is None else CreateMediaRow(*row)
 
 
 GET_MEDIA = """-- name: GetMedia :one
-SELECT
+SELECT /* GetMedia queries/media.sql:56 */
     m.id,
     m.url,
     m.sha256,
@@ -147,6 +154,7 @@ SELECT
 FROM media AS m
 WHERE m.id = $1
 """
+GET_MEDIA_STATS = QueryStats("GetMedia", "queries/media.sql:56")
 
 
 class GetMediaRow(msgspec.Struct, frozen=True, gc=False):
@@ -161,15 +169,18 @@ class GetMediaRow(msgspec.Struct, frozen=True, gc=False):
 
 async def get_media(db: Executor, *, id: uuid.UUID) -> GetMediaRow | None:
     """One media row, to serve its file."""
-    row = await reader(db).fetchrow(GET_MEDIA, id)
+    with GET_MEDIA_STATS.timed() as timing:
+        row = await reader(db).fetchrow(GET_MEDIA, id)
+        timing.rows = 0 if row is None else 1
     return None if row is None else GetMediaRow(*row)
 
 
 DELETE_MEDIA = """-- name: DeleteMedia :one
-DELETE FROM media
+DELETE /* DeleteMedia queries/media.sql:67 */ FROM media
 WHERE id = $1
 RETURNING id, ghost_entity_id, story_id, sha256
 """
+DELETE_MEDIA_STATS = QueryStats("DeleteMedia", "queries/media.sql:67")
 
 
 class DeleteMediaRow(msgspec.Struct, frozen=True, gc=False):
@@ -183,12 +194,14 @@ class DeleteMediaRow(msgspec.Struct, frozen=True, gc=False):
 
 async def delete_media(db: Executor, *, id: uuid.UUID) -> DeleteMediaRow | None:
     """Delete one media row; what the caller needs to drop its file and its parent's pages."""
-    row = await writer(db).fetchrow(DELETE_MEDIA, id)
+    with DELETE_MEDIA_STATS.timed() as timing:
+        row = await writer(db).fetchrow(DELETE_MEDIA, id)
+        timing.rows = 0 if row is None else 1
     return None if row is None else DeleteMediaRow(*row)
 
 
 LIST_MEDIA_DIGESTS_OF = """-- name: ListMediaDigestsOf :many
-SELECT DISTINCT m.sha256 AS "sha256!"
+SELECT /* ListMediaDigestsOf queries/media.sql:73 */ DISTINCT m.sha256 AS "sha256!"
 FROM media AS m
 WHERE
     m.sha256 IS NOT NULL
@@ -197,6 +210,7 @@ WHERE
         OR m.story_id = $2::uuid
     )
 """
+LIST_MEDIA_DIGESTS_OF_STATS = QueryStats("ListMediaDigestsOf", "queries/media.sql:73")
 
 
 class ListMediaDigestsOfRow(msgspec.Struct, frozen=True, gc=False):
@@ -209,15 +223,20 @@ async def list_media_digests_of(
     db: Executor, *, ghost_entity_id: uuid.UUID | None, story_id: uuid.UUID | None
 ) -> list[ListMediaDigestsOfRow]:
     """The stored files of an entity's or a story's media (before deleting it)."""
-    rows = await reader(db).fetch(LIST_MEDIA_DIGESTS_OF, ghost_entity_id, story_id)
+    with LIST_MEDIA_DIGESTS_OF_STATS.timed() as timing:
+        rows = await reader(db).fetch(LIST_MEDIA_DIGESTS_OF, ghost_entity_id, story_id)
+        timing.rows = len(rows)
     return [ListMediaDigestsOfRow(*row) for row in rows]
 
 
 LIST_REFERENCED_MEDIA_DIGESTS = """-- name: ListReferencedMediaDigests :many
-SELECT DISTINCT m.sha256 AS "sha256!"
+SELECT /* ListReferencedMediaDigests queries/media.sql:84 */ DISTINCT m.sha256 AS "sha256!"
 FROM media AS m
 WHERE m.sha256 = any($1::bytea[])
 """
+LIST_REFERENCED_MEDIA_DIGESTS_STATS = QueryStats(
+    "ListReferencedMediaDigests", "queries/media.sql:84"
+)
 
 
 ListReferencedMediaDigestsRow = ListMediaDigestsOfRow
@@ -227,5 +246,7 @@ async def list_referenced_media_digests(
     db: Executor, *, digests: list[bytes]
 ) -> list[ListReferencedMediaDigestsRow]:
     """Which of these digests some media row still refers to."""
-    rows = await reader(db).fetch(LIST_REFERENCED_MEDIA_DIGESTS, digests)
+    with LIST_REFERENCED_MEDIA_DIGESTS_STATS.timed() as timing:
+        rows = await reader(db).fetch(LIST_REFERENCED_MEDIA_DIGESTS, digests)
+        timing.rows = len(rows)
     return [ListReferencedMediaDigestsRow(*row) for row in rows]

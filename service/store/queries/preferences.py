@@ -7,6 +7,7 @@ import uuid
 import msgspec
 
 from service.store.db import Executor, reader, writer
+from service.store.insight import QueryStats
 
 __all__ = [
     "GET_PREFERENCES",
@@ -18,7 +19,7 @@ __all__ = [
 ]
 
 GET_PREFERENCES = """-- name: GetPreferences :one
-SELECT
+SELECT /* GetPreferences queries/preferences.sql:3 */
     favorite_entity_types,
     favorite_tags,
     min_danger,
@@ -28,6 +29,7 @@ SELECT
 FROM preference_profiles
 WHERE user_id = $1
 """
+GET_PREFERENCES_STATS = QueryStats("GetPreferences", "queries/preferences.sql:3")
 
 
 class GetPreferencesRow(msgspec.Struct, frozen=True):
@@ -43,12 +45,14 @@ class GetPreferencesRow(msgspec.Struct, frozen=True):
 
 async def get_preferences(db: Executor, *, user_id: uuid.UUID) -> GetPreferencesRow | None:
     """The user's preference profile; no row means the user keeps the defaults."""
-    row = await reader(db).fetchrow(GET_PREFERENCES, user_id)
+    with GET_PREFERENCES_STATS.timed() as timing:
+        row = await reader(db).fetchrow(GET_PREFERENCES, user_id)
+        timing.rows = 0 if row is None else 1
     return None if row is None else GetPreferencesRow(*row)
 
 
 UPSERT_PREFERENCES = """-- name: UpsertPreferences :one
-INSERT INTO preference_profiles (
+INSERT /* UpsertPreferences queries/preferences.sql:15 */ INTO preference_profiles (
     user_id,
     favorite_entity_types,
     favorite_tags,
@@ -81,6 +85,7 @@ RETURNING
     show_spoilers,
     email_digest
 """
+UPSERT_PREFERENCES_STATS = QueryStats("UpsertPreferences", "queries/preferences.sql:15")
 
 
 UpsertPreferencesRow = GetPreferencesRow
@@ -98,14 +103,16 @@ async def upsert_preferences(
     email_digest: bool,
 ) -> UpsertPreferencesRow | None:
     """Create or replace the user's preference profile."""
-    row = await writer(db).fetchrow(
-        UPSERT_PREFERENCES,
-        user_id,
-        favorite_entity_types,
-        favorite_tags,
-        min_danger,
-        max_danger,
-        show_spoilers,
-        email_digest,
-    )
+    with UPSERT_PREFERENCES_STATS.timed() as timing:
+        row = await writer(db).fetchrow(
+            UPSERT_PREFERENCES,
+            user_id,
+            favorite_entity_types,
+            favorite_tags,
+            min_danger,
+            max_danger,
+            show_spoilers,
+            email_digest,
+        )
+        timing.rows = 0 if row is None else 1
     return None if row is None else UpsertPreferencesRow(*row)

@@ -8,6 +8,7 @@ import uuid
 import msgspec
 
 from service.store.db import Executor, reader, writer
+from service.store.insight import QueryStats
 
 __all__ = [
     "LIST_READING_PROGRESS",
@@ -19,7 +20,7 @@ __all__ = [
 ]
 
 LIST_READING_PROGRESS = """-- name: ListReadingProgress :many
-SELECT
+SELECT /* ListReadingProgress queries/reading_progress.sql:3 */
     rp.id,
     s.slug AS story_slug,
     s.title AS story_title,
@@ -36,6 +37,7 @@ WHERE
 ORDER BY rp.updated_at DESC, rp.id DESC
 LIMIT $4
 """
+LIST_READING_PROGRESS_STATS = QueryStats("ListReadingProgress", "queries/reading_progress.sql:3")
 
 
 class ListReadingProgressRow(msgspec.Struct, frozen=True, gc=False):
@@ -62,14 +64,16 @@ async def list_reading_progress(
     pagination on (updated_at, id). Pass the last row's updated_at and id for the next page
     (first page: datetime.max, any id).
     """
-    rows = await reader(db).fetch(
-        LIST_READING_PROGRESS, user_id, after_updated_at, after_id, max_rows
-    )
+    with LIST_READING_PROGRESS_STATS.timed() as timing:
+        rows = await reader(db).fetch(
+            LIST_READING_PROGRESS, user_id, after_updated_at, after_id, max_rows
+        )
+        timing.rows = len(rows)
     return [ListReadingProgressRow(*row) for row in rows]
 
 
 SAVE_READING_PROGRESS = """-- name: SaveReadingProgress :one
-WITH story AS (
+WITH /* SaveReadingProgress queries/reading_progress.sql:24 */ story AS (
     SELECT
         s.id,
         s.slug,
@@ -125,6 +129,7 @@ SELECT
 FROM saved
 CROSS JOIN story
 """
+SAVE_READING_PROGRESS_STATS = QueryStats("SaveReadingProgress", "queries/reading_progress.sql:24")
 
 
 SaveReadingProgressRow = ListReadingProgressRow
@@ -138,5 +143,9 @@ async def save_reading_progress(
     stays completed (percent 100, first completed_at) while its position still moves.
     The first completion also records a 'read' interaction (read counts, trending, signals).
     """
-    row = await writer(db).fetchrow(SAVE_READING_PROGRESS, story_slug, user_id, percent, position)
+    with SAVE_READING_PROGRESS_STATS.timed() as timing:
+        row = await writer(db).fetchrow(
+            SAVE_READING_PROGRESS, story_slug, user_id, percent, position
+        )
+        timing.rows = 0 if row is None else 1
     return None if row is None else SaveReadingProgressRow(*row)

@@ -8,6 +8,7 @@ import uuid
 import msgspec
 
 from service.store.db import Executor, reader, rowcount, writer
+from service.store.insight import QueryStats
 
 from .enums import GhostEntitiesEntityType, RecommendationsAlgorithm
 
@@ -54,20 +55,26 @@ __all__ = [
 ]
 
 LOCK_RECOMMENDATIONS = """-- name: LockRecommendations :exec
-SELECT pg_advisory_xact_lock(hashtextextended('recommendations:' || $1::uuid::text, 0))
+SELECT /* LockRecommendations queries/recommendations.sql:8 */
+    pg_advisory_xact_lock(hashtextextended('recommendations:' || $1::uuid::text, 0))
 """
+LOCK_RECOMMENDATIONS_STATS = QueryStats("LockRecommendations", "queries/recommendations.sql:8")
 
 
 async def lock_recommendations(db: Executor, *, user_id: uuid.UUID) -> None:
     """Serialize refreshes of one user's list until the transaction ends."""
-    await writer(db).execute(LOCK_RECOMMENDATIONS, user_id)
+    with LOCK_RECOMMENDATIONS_STATS.timed() as timing:
+        timing.status = await writer(db).execute(LOCK_RECOMMENDATIONS, user_id)
 
 
 GET_RECOMMENDATION_USER = """-- name: GetRecommendationUser :one
-SELECT u.id
+SELECT /* GetRecommendationUser queries/recommendations.sql:12 */ u.id
 FROM users AS u
 WHERE u.id = $1
 """
+GET_RECOMMENDATION_USER_STATS = QueryStats(
+    "GetRecommendationUser", "queries/recommendations.sql:12"
+)
 
 
 class GetRecommendationUserRow(msgspec.Struct, frozen=True, gc=False):
@@ -80,12 +87,14 @@ async def get_recommendation_user(
     db: Executor, *, user_id: uuid.UUID
 ) -> GetRecommendationUserRow | None:
     """The user whose list is refreshed, if they still exist."""
-    row = await reader(db).fetchrow(GET_RECOMMENDATION_USER, user_id)
+    with GET_RECOMMENDATION_USER_STATS.timed() as timing:
+        row = await reader(db).fetchrow(GET_RECOMMENDATION_USER, user_id)
+        timing.rows = 0 if row is None else 1
     return None if row is None else GetRecommendationUserRow(*row)
 
 
 GET_RECOMMENDATION_EXCLUSIONS = """-- name: GetRecommendationExclusions :one
-WITH excluded AS (
+WITH /* GetRecommendationExclusions queries/recommendations.sql:18 */ excluded AS (
     SELECT coalesce(b.ghost_entity_id, b.story_id) AS id
     FROM bookmarks AS b
     WHERE b.user_id = $1
@@ -106,6 +115,9 @@ WITH excluded AS (
 SELECT coalesce(array_agg(excluded.id), '{}') AS "ids!"
 FROM excluded
 """
+GET_RECOMMENDATION_EXCLUSIONS_STATS = QueryStats(
+    "GetRecommendationExclusions", "queries/recommendations.sql:18"
+)
 
 
 class GetRecommendationExclusionsRow(msgspec.Struct, frozen=True):
@@ -120,12 +132,14 @@ async def get_recommendation_exclusions(
     """Content never to recommend to a user: what they have seen (viewed, liked, shared, read),
     bookmarked or started reading, or dismissed or found not helpful as a recommendation.
     """
-    row = await reader(db).fetchrow(GET_RECOMMENDATION_EXCLUSIONS, user_id)
+    with GET_RECOMMENDATION_EXCLUSIONS_STATS.timed() as timing:
+        row = await reader(db).fetchrow(GET_RECOMMENDATION_EXCLUSIONS, user_id)
+        timing.rows = 0 if row is None else 1
     return None if row is None else GetRecommendationExclusionsRow(*row)
 
 
 LIST_TAG_AFFINITIES = """-- name: ListTagAffinities :many
-WITH signals AS (
+WITH /* ListTagAffinities queries/recommendations.sql:42 */ signals AS (
     SELECT
         coalesce(g.tags, s.tags) AS tags,
         CASE i.kind WHEN 'view' THEN 1 WHEN 'read' THEN 4 ELSE 3 END AS weight
@@ -172,6 +186,7 @@ HAVING sum(signals.weight) > 0
 ORDER BY "weight!" DESC, "tag!" ASC
 LIMIT $3
 """
+LIST_TAG_AFFINITIES_STATS = QueryStats("ListTagAffinities", "queries/recommendations.sql:42")
 
 
 class ListTagAffinitiesRow(msgspec.Struct, frozen=True, gc=False):
@@ -188,12 +203,14 @@ async def list_tag_affinities(
     shared (3), read (4), bookmarked (4) or started reading (2), of recommendations they found
     helpful (3) or not (-2), and their favourite tags (5 each).
     """
-    rows = await reader(db).fetch(LIST_TAG_AFFINITIES, user_id, favorite_tags, max_rows)
+    with LIST_TAG_AFFINITIES_STATS.timed() as timing:
+        rows = await reader(db).fetch(LIST_TAG_AFFINITIES, user_id, favorite_tags, max_rows)
+        timing.rows = len(rows)
     return [ListTagAffinitiesRow(*row) for row in rows]
 
 
 LIST_CONTENT_CANDIDATES = """-- name: ListContentCandidates :many
-WITH affinity AS (
+WITH /* ListContentCandidates queries/recommendations.sql:93 */ affinity AS (
     SELECT
         a.tag,
         a.weight
@@ -323,6 +340,9 @@ LEFT JOIN LATERAL (
 ) AS anchor ON TRUE
 ORDER BY sc.score DESC, sc.published_at DESC, sc.id ASC
 """
+LIST_CONTENT_CANDIDATES_STATS = QueryStats(
+    "ListContentCandidates", "queries/recommendations.sql:93"
+)
 
 
 class ListContentCandidatesRow(msgspec.Struct, frozen=True):
@@ -356,23 +376,25 @@ async def list_content_candidates(
     type. source_title/source_action: what the user engaged with that shares the most tags
     with it (the strongest way, then the latest), if anything does.
     """
-    rows = await reader(db).fetch(
-        LIST_CONTENT_CANDIDATES,
-        tags,
-        weights,
-        min_danger,
-        max_danger,
-        excluded_ids,
-        favorite_types,
-        type_weight,
-        max_rows,
-        user_id,
-    )
+    with LIST_CONTENT_CANDIDATES_STATS.timed() as timing:
+        rows = await reader(db).fetch(
+            LIST_CONTENT_CANDIDATES,
+            tags,
+            weights,
+            min_danger,
+            max_danger,
+            excluded_ids,
+            favorite_types,
+            type_weight,
+            max_rows,
+            user_id,
+        )
+        timing.rows = len(rows)
     return [ListContentCandidatesRow(*row) for row in rows]
 
 
 LIST_COLLABORATIVE_CANDIDATES = """-- name: ListCollaborativeCandidates :many
-WITH mine AS (
+WITH /* ListCollaborativeCandidates queries/recommendations.sql:229 */ mine AS (
     SELECT
         b.ghost_entity_id,
         b.story_id
@@ -478,6 +500,9 @@ WHERE g.id IS NOT NULL OR s.id IS NOT NULL
 ORDER BY sc.score DESC, sc.peers DESC, sc.content_id ASC
 LIMIT $5
 """
+LIST_COLLABORATIVE_CANDIDATES_STATS = QueryStats(
+    "ListCollaborativeCandidates", "queries/recommendations.sql:229"
+)
 
 
 class ListCollaborativeCandidatesRow(msgspec.Struct, frozen=True, gc=False):
@@ -506,14 +531,16 @@ async def list_collaborative_candidates(
     who has it, the number of items that peer shares with the user, summed. anchor_title: the
     user's item most of those peers share.
     """
-    rows = await reader(db).fetch(
-        LIST_COLLABORATIVE_CANDIDATES, user_id, excluded_ids, min_danger, max_danger, max_rows
-    )
+    with LIST_COLLABORATIVE_CANDIDATES_STATS.timed() as timing:
+        rows = await reader(db).fetch(
+            LIST_COLLABORATIVE_CANDIDATES, user_id, excluded_ids, min_danger, max_danger, max_rows
+        )
+        timing.rows = len(rows)
     return [ListCollaborativeCandidatesRow(*row) for row in rows]
 
 
 LIST_POPULAR_CANDIDATES = """-- name: ListPopularCandidates :many
-SELECT
+SELECT /* ListPopularCandidates queries/recommendations.sql:341 */
     c.id AS "id!",
     c.content_type AS "content_type!",
     c.entity_type AS "entity_type?",
@@ -564,6 +591,9 @@ FROM (
 ORDER BY c.favorite DESC, c.score DESC, c.published_at DESC, c.id ASC
 LIMIT $5
 """
+LIST_POPULAR_CANDIDATES_STATS = QueryStats(
+    "ListPopularCandidates", "queries/recommendations.sql:341"
+)
 
 
 class ListPopularCandidatesRow(msgspec.Struct, frozen=True, gc=False):
@@ -589,14 +619,16 @@ async def list_popular_candidates(
     comments 2) on a log scale, newest first among equals; entities of a favourite type first
     (favorite true), entities only within the danger range; none of excluded_ids.
     """
-    rows = await reader(db).fetch(
-        LIST_POPULAR_CANDIDATES, favorite_types, min_danger, max_danger, excluded_ids, max_rows
-    )
+    with LIST_POPULAR_CANDIDATES_STATS.timed() as timing:
+        rows = await reader(db).fetch(
+            LIST_POPULAR_CANDIDATES, favorite_types, min_danger, max_danger, excluded_ids, max_rows
+        )
+        timing.rows = len(rows)
     return [ListPopularCandidatesRow(*row) for row in rows]
 
 
 SAVE_RECOMMENDATIONS = """-- name: SaveRecommendations :one
-WITH incoming AS (
+WITH /* SaveRecommendations queries/recommendations.sql:396 */ incoming AS (
     SELECT
         r.content_type,
         r.id,
@@ -671,6 +703,7 @@ SELECT
     (SELECT count(*) FROM ghosts) + (SELECT count(*) FROM stories) AS "saved!",
     (SELECT count(*) FROM removed) AS "removed!"
 """
+SAVE_RECOMMENDATIONS_STATS = QueryStats("SaveRecommendations", "queries/recommendations.sql:396")
 
 
 class SaveRecommendationsRow(msgspec.Struct, frozen=True, gc=False):
@@ -695,17 +728,20 @@ async def save_recommendations(
     scores[i], reasons[i], algorithms[i]), expiring after ttl. A recommendation that stays
     keeps its id (feedback may point at it); the others are deleted.
     """
-    row = await writer(db).fetchrow(
-        SAVE_RECOMMENDATIONS, content_types, ids, scores, reasons, algorithms, user_id, ttl
-    )
+    with SAVE_RECOMMENDATIONS_STATS.timed() as timing:
+        row = await writer(db).fetchrow(
+            SAVE_RECOMMENDATIONS, content_types, ids, scores, reasons, algorithms, user_id, ttl
+        )
+        timing.rows = 0 if row is None else 1
     return None if row is None else SaveRecommendationsRow(*row)
 
 
 COUNT_RECOMMENDATIONS = """-- name: CountRecommendations :one
-SELECT count(*) AS "stored!"
+SELECT /* CountRecommendations queries/recommendations.sql:475 */ count(*) AS "stored!"
 FROM recommendations AS r
 WHERE r.user_id = $1
 """
+COUNT_RECOMMENDATIONS_STATS = QueryStats("CountRecommendations", "queries/recommendations.sql:475")
 
 
 class CountRecommendationsRow(msgspec.Struct, frozen=True, gc=False):
@@ -718,15 +754,20 @@ async def count_recommendations(
     db: Executor, *, user_id: uuid.UUID
 ) -> CountRecommendationsRow | None:
     """How many recommendations are stored for the user, shown or not, expired or not."""
-    row = await reader(db).fetchrow(COUNT_RECOMMENDATIONS, user_id)
+    with COUNT_RECOMMENDATIONS_STATS.timed() as timing:
+        row = await reader(db).fetchrow(COUNT_RECOMMENDATIONS, user_id)
+        timing.rows = 0 if row is None else 1
     return None if row is None else CountRecommendationsRow(*row)
 
 
 CLAIM_STALE_RECOMMENDATIONS = """-- name: ClaimStaleRecommendations :execrows
-UPDATE recommendations AS r
+UPDATE /* ClaimStaleRecommendations queries/recommendations.sql:481 */ recommendations AS r
 SET expires_at = now() + $1::interval
 WHERE r.user_id = $2 AND r.expires_at <= now()
 """
+CLAIM_STALE_RECOMMENDATIONS_STATS = QueryStats(
+    "ClaimStaleRecommendations", "queries/recommendations.sql:481"
+)
 
 
 async def claim_stale_recommendations(
@@ -736,11 +777,15 @@ async def claim_stale_recommendations(
     whether any were expired. Of concurrent callers, only one sees them expired (row locks),
     so only one queues the refresh that replaces them.
     """
-    return rowcount(await writer(db).execute(CLAIM_STALE_RECOMMENDATIONS, grace, user_id))
+    with CLAIM_STALE_RECOMMENDATIONS_STATS.timed() as timing:
+        timing.rows = rowcount(
+            await writer(db).execute(CLAIM_STALE_RECOMMENDATIONS, grace, user_id)
+        )
+    return timing.rows
 
 
 GET_QUEUED_RECOMMENDATION_REFRESH = """-- name: GetQueuedRecommendationRefresh :one
-SELECT j.id
+SELECT /* GetQueuedRecommendationRefresh queries/recommendations.sql:489 */ j.id
 FROM jobs AS j
 WHERE
     j.kind = 'recommendations.refresh'
@@ -749,6 +794,9 @@ WHERE
 ORDER BY j.run_at ASC, j.id ASC
 LIMIT 1
 """
+GET_QUEUED_RECOMMENDATION_REFRESH_STATS = QueryStats(
+    "GetQueuedRecommendationRefresh", "queries/recommendations.sql:489"
+)
 
 
 GetQueuedRecommendationRefreshRow = GetRecommendationUserRow
@@ -758,12 +806,14 @@ async def get_queued_recommendation_refresh(
     db: Executor, *, user_id: uuid.UUID
 ) -> GetQueuedRecommendationRefreshRow | None:
     """The user's queued recommendations.refresh job, if there is one."""
-    row = await reader(db).fetchrow(GET_QUEUED_RECOMMENDATION_REFRESH, user_id)
+    with GET_QUEUED_RECOMMENDATION_REFRESH_STATS.timed() as timing:
+        row = await reader(db).fetchrow(GET_QUEUED_RECOMMENDATION_REFRESH, user_id)
+        timing.rows = 0 if row is None else 1
     return None if row is None else GetQueuedRecommendationRefreshRow(*row)
 
 
 LIST_RECOMMENDATIONS = """-- name: ListRecommendations :many
-SELECT
+SELECT /* ListRecommendations queries/recommendations.sql:500 */
     r.id,
     g.entity_type AS "entity_type?",
     r.score,
@@ -813,6 +863,7 @@ WHERE
 ORDER BY r.score DESC, r.id ASC
 LIMIT $4
 """
+LIST_RECOMMENDATIONS_STATS = QueryStats("ListRecommendations", "queries/recommendations.sql:500")
 
 
 class ListRecommendationsRow(msgspec.Struct, frozen=True):
@@ -845,12 +896,16 @@ async def list_recommendations(
     as GetRecommendationExclusions). Keyset on (score DESC, id): pass the last row's score and
     id for the next page (NULLs for the first).
     """
-    rows = await reader(db).fetch(LIST_RECOMMENDATIONS, user_id, after_id, after_score, max_rows)
+    with LIST_RECOMMENDATIONS_STATS.timed() as timing:
+        rows = await reader(db).fetch(
+            LIST_RECOMMENDATIONS, user_id, after_id, after_score, max_rows
+        )
+        timing.rows = len(rows)
     return [ListRecommendationsRow(*row) for row in rows]
 
 
 RECORD_RECOMMENDATION_FEEDBACK = """-- name: RecordRecommendationFeedback :one
-WITH recommendation AS (
+WITH /* RecordRecommendationFeedback queries/recommendations.sql:555 */ recommendation AS (
     SELECT
         r.id,
         r.ghost_entity_id,
@@ -911,6 +966,9 @@ CROSS JOIN recommendation
 LEFT JOIN ghost_entities AS g ON recommendation.ghost_entity_id = g.id
 LEFT JOIN stories AS s ON recommendation.story_id = s.id
 """
+RECORD_RECOMMENDATION_FEEDBACK_STATS = QueryStats(
+    "RecordRecommendationFeedback", "queries/recommendations.sql:555"
+)
 
 
 class RecordRecommendationFeedbackRow(msgspec.Struct, frozen=True, gc=False):
@@ -933,7 +991,9 @@ async def record_recommendation_feedback(
     user and content, whichever recommendation it came through. No row when the
     recommendation is not the user's. created: false when it replaced earlier feedback.
     """
-    row = await writer(db).fetchrow(
-        RECORD_RECOMMENDATION_FEEDBACK, recommendation_id, user_id, feedback
-    )
+    with RECORD_RECOMMENDATION_FEEDBACK_STATS.timed() as timing:
+        row = await writer(db).fetchrow(
+            RECORD_RECOMMENDATION_FEEDBACK, recommendation_id, user_id, feedback
+        )
+        timing.rows = 0 if row is None else 1
     return None if row is None else RecordRecommendationFeedbackRow(*row)

@@ -8,6 +8,7 @@ import uuid
 import msgspec
 
 from service.store.db import Executor, JSONValue, reader, rowcount, writer
+from service.store.insight import QueryStats
 
 __all__ = [
     "COUNT_STALE_STATISTICS_DELTAS",
@@ -29,7 +30,8 @@ __all__ = [
 ]
 
 UPSERT_JOB_SCHEDULE = """-- name: UpsertJobSchedule :exec
-INSERT INTO job_schedules (name, kind, run_every, payload)
+INSERT /* UpsertJobSchedule queries/schedules.sql:3 */
+    INTO job_schedules (name, kind, run_every, payload)
 VALUES ($1, $2, $3::interval, $4::jsonb)
 ON CONFLICT (name) DO UPDATE
     SET
@@ -41,6 +43,7 @@ ON CONFLICT (name) DO UPDATE
     (job_schedules.kind, job_schedules.run_every, job_schedules.payload)
     IS DISTINCT FROM (excluded.kind, excluded.run_every, excluded.payload)
 """
+UPSERT_JOB_SCHEDULE_STATS = QueryStats("UpsertJobSchedule", "queries/schedules.sql:3")
 
 
 async def upsert_job_schedule(
@@ -49,11 +52,14 @@ async def upsert_job_schedule(
     """Declare a schedule, or change its kind, interval and payload; a shorter interval brings
     the next run forward. Unchanged rows are not written.
     """
-    await writer(db).execute(UPSERT_JOB_SCHEDULE, name, kind, run_every, payload)
+    with UPSERT_JOB_SCHEDULE_STATS.timed() as timing:
+        timing.status = await writer(db).execute(
+            UPSERT_JOB_SCHEDULE, name, kind, run_every, payload
+        )
 
 
 ENQUEUE_DUE_SCHEDULES = """-- name: EnqueueDueSchedules :many
-WITH due AS (
+WITH /* EnqueueDueSchedules queries/schedules.sql:18 */ due AS (
     SELECT s.id
     FROM job_schedules AS s
     WHERE s.next_run_at <= now() AND s.kind = any($1::text[])
@@ -77,6 +83,7 @@ SELECT
 FROM claimed AS c
 RETURNING id, kind
 """
+ENQUEUE_DUE_SCHEDULES_STATS = QueryStats("EnqueueDueSchedules", "queries/schedules.sql:18")
 
 
 class EnqueueDueSchedulesRow(msgspec.Struct, frozen=True, gc=False):
@@ -91,55 +98,71 @@ async def enqueue_due_schedules(db: Executor, *, kinds: list[str]) -> list[Enque
     next run one interval on, and queue its job, all in one statement: a due run is queued
     once however many workers ask at the same time.
     """
-    rows = await writer(db).fetch(ENQUEUE_DUE_SCHEDULES, kinds)
+    with ENQUEUE_DUE_SCHEDULES_STATS.timed() as timing:
+        rows = await writer(db).fetch(ENQUEUE_DUE_SCHEDULES, kinds)
+        timing.rows = len(rows)
     return [EnqueueDueSchedulesRow(*row) for row in rows]
 
 
 PURGE_ENDED_SESSIONS = """-- name: PurgeEndedSessions :execrows
-DELETE FROM sessions
+DELETE /* PurgeEndedSessions queries/schedules.sql:46 */ FROM sessions
 WHERE
     least(coalesce(revoked_at, 'infinity'), expires_at, idle_expires_at)
     < now() - $1::interval
 """
+PURGE_ENDED_SESSIONS_STATS = QueryStats("PurgeEndedSessions", "queries/schedules.sql:46")
 
 
 async def purge_ended_sessions(db: Executor, *, older_than: datetime.timedelta) -> int:
     """Delete sessions that ended (revoked or expired) over `older_than` ago."""
-    return rowcount(await writer(db).execute(PURGE_ENDED_SESSIONS, older_than))
+    with PURGE_ENDED_SESSIONS_STATS.timed() as timing:
+        timing.rows = rowcount(await writer(db).execute(PURGE_ENDED_SESSIONS, older_than))
+    return timing.rows
 
 
 PURGE_FINISHED_JOBS = """-- name: PurgeFinishedJobs :execrows
-DELETE FROM jobs
+DELETE /* PurgeFinishedJobs queries/schedules.sql:53 */ FROM jobs
 WHERE
     status IN ('succeeded', 'failed', 'dead')
     AND updated_at < now() - $1::interval
 """
+PURGE_FINISHED_JOBS_STATS = QueryStats("PurgeFinishedJobs", "queries/schedules.sql:53")
 
 
 async def purge_finished_jobs(db: Executor, *, older_than: datetime.timedelta) -> int:
     """Delete jobs that succeeded, failed or died over `older_than` ago."""
-    return rowcount(await writer(db).execute(PURGE_FINISHED_JOBS, older_than))
+    with PURGE_FINISHED_JOBS_STATS.timed() as timing:
+        timing.rows = rowcount(await writer(db).execute(PURGE_FINISHED_JOBS, older_than))
+    return timing.rows
 
 
 PURGE_EMPTY_STATISTICS_DELTAS = """-- name: PurgeEmptyStatisticsDeltas :execrows
-DELETE FROM content_statistics_deltas
+DELETE /* PurgeEmptyStatisticsDeltas queries/schedules.sql:60 */ FROM content_statistics_deltas
 WHERE
     created_at < now() - $1::interval
     AND (view_count, like_count, share_count, read_count, bookmark_count, comment_count)
     = (0, 0, 0, 0, 0, 0)
 """
+PURGE_EMPTY_STATISTICS_DELTAS_STATS = QueryStats(
+    "PurgeEmptyStatisticsDeltas", "queries/schedules.sql:60"
+)
 
 
 async def purge_empty_statistics_deltas(db: Executor, *, older_than: datetime.timedelta) -> int:
     """Delete deltas older than `older_than` that change no counter (all zero): nothing is lost."""
-    return rowcount(await writer(db).execute(PURGE_EMPTY_STATISTICS_DELTAS, older_than))
+    with PURGE_EMPTY_STATISTICS_DELTAS_STATS.timed() as timing:
+        timing.rows = rowcount(await writer(db).execute(PURGE_EMPTY_STATISTICS_DELTAS, older_than))
+    return timing.rows
 
 
 COUNT_STALE_STATISTICS_DELTAS = """-- name: CountStaleStatisticsDeltas :one
-SELECT count(*) AS "stale!"
+SELECT /* CountStaleStatisticsDeltas queries/schedules.sql:68 */ count(*) AS "stale!"
 FROM content_statistics_deltas
 WHERE created_at < now() - $1::interval
 """
+COUNT_STALE_STATISTICS_DELTAS_STATS = QueryStats(
+    "CountStaleStatisticsDeltas", "queries/schedules.sql:68"
+)
 
 
 class CountStaleStatisticsDeltasRow(msgspec.Struct, frozen=True, gc=False):
@@ -152,15 +175,19 @@ async def count_stale_statistics_deltas(
     db: Executor, *, older_than: datetime.timedelta
 ) -> CountStaleStatisticsDeltasRow | None:
     """How many deltas older than `older_than` still wait to be added up (a rollup is overdue)."""
-    row = await reader(db).fetchrow(COUNT_STALE_STATISTICS_DELTAS, older_than)
+    with COUNT_STALE_STATISTICS_DELTAS_STATS.timed() as timing:
+        row = await reader(db).fetchrow(COUNT_STALE_STATISTICS_DELTAS, older_than)
+        timing.rows = 0 if row is None else 1
     return None if row is None else CountStaleStatisticsDeltasRow(*row)
 
 
 QUEUE_STATISTICS_ROLLUP = """-- name: QueueStatisticsRollup :exec
-SELECT queue_statistics_rollup('0'::interval)
+SELECT /* QueueStatisticsRollup queries/schedules.sql:74 */ queue_statistics_rollup('0'::interval)
 """
+QUEUE_STATISTICS_ROLLUP_STATS = QueryStats("QueueStatisticsRollup", "queries/schedules.sql:74")
 
 
 async def queue_statistics_rollup(db: Executor) -> None:
     """Queue a statistics rollup unless one is queued already, and wake the workers on commit."""
-    await writer(db).execute(QUEUE_STATISTICS_ROLLUP)
+    with QUEUE_STATISTICS_ROLLUP_STATS.timed() as timing:
+        timing.status = await writer(db).execute(QUEUE_STATISTICS_ROLLUP)

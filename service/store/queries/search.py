@@ -7,6 +7,7 @@ import uuid
 import msgspec
 
 from service.store.db import Executor, JSONValue, reader
+from service.store.insight import QueryStats
 
 from .enums import GhostEntitiesEntityType
 
@@ -24,7 +25,7 @@ __all__ = [
 ]
 
 SEARCH_CONTENT = r"""-- name: SearchContent :one
-WITH input AS (
+WITH /* SearchContent queries/search.sql:18 */ input AS (
     SELECT websearch_to_tsquery('english', $1) AS q
 ),
 
@@ -242,6 +243,7 @@ SELECT
     ), '[]'::json) AS "items!",
     coalesce((SELECT json_agg(f) FROM facets AS f), '[]'::json) AS "facets!"
 """
+SEARCH_CONTENT_STATS = QueryStats("SearchContent", "queries/search.sql:18")
 
 
 class SearchContentRow(msgspec.Struct, frozen=True):
@@ -287,26 +289,28 @@ async def search_content(
     is
     escaped (&, <, >, ") before ts_headline wraps matches in <mark></mark>.
     """
-    row = await reader(db).fetchrow(
-        SEARCH_CONTENT,
-        query,
-        candidate_cap,
-        kind,
-        tags,
-        entity_type,
-        count_cap,
-        after_id,
-        after_title_match,
-        after_rank,
-        after_kind,
-        max_rows,
-        max_tags,
-    )
+    with SEARCH_CONTENT_STATS.timed() as timing:
+        row = await reader(db).fetchrow(
+            SEARCH_CONTENT,
+            query,
+            candidate_cap,
+            kind,
+            tags,
+            entity_type,
+            count_cap,
+            after_id,
+            after_title_match,
+            after_rank,
+            after_kind,
+            max_rows,
+            max_tags,
+        )
+        timing.rows = 0 if row is None else 1
     return None if row is None else SearchContentRow(*row)
 
 
 SEARCH_CONTENT_EXACT_REFERENCE = r"""-- name: SearchContentExactReference :many
-WITH input AS (
+WITH /* SearchContentExactReference queries/search.sql:250 */ input AS (
     SELECT websearch_to_tsquery('english', $1) AS q
 ),
 
@@ -398,6 +402,9 @@ FROM page AS p
 CROSS JOIN input AS i
 ORDER BY p.title_match DESC, p.rank DESC, p.kind DESC, p.id DESC
 """
+SEARCH_CONTENT_EXACT_REFERENCE_STATS = QueryStats(
+    "SearchContentExactReference", "queries/search.sql:250"
+)
 
 
 class SearchContentExactReferenceRow(msgspec.Struct, frozen=True):
@@ -433,23 +440,25 @@ async def search_content_exact_reference(
     the exact ranking, every match ranked, in SearchContent's order and with its columns and
     keyset. Its cost grows with the number of matches, which is why SearchContent bounds it.
     """
-    rows = await reader(db).fetch(
-        SEARCH_CONTENT_EXACT_REFERENCE,
-        query,
-        kind,
-        tags,
-        entity_type,
-        after_id,
-        after_title_match,
-        after_rank,
-        after_kind,
-        max_rows,
-    )
+    with SEARCH_CONTENT_EXACT_REFERENCE_STATS.timed() as timing:
+        rows = await reader(db).fetch(
+            SEARCH_CONTENT_EXACT_REFERENCE,
+            query,
+            kind,
+            tags,
+            entity_type,
+            after_id,
+            after_title_match,
+            after_rank,
+            after_kind,
+            max_rows,
+        )
+        timing.rows = len(rows)
     return [SearchContentExactReferenceRow(*row) for row in rows]
 
 
 SUGGEST_SPELLINGS = """-- name: SuggestSpellings :many
-WITH input AS (
+WITH /* SuggestSpellings queries/search.sql:346 */ input AS (
     SELECT $1::text AS term
 ),
 
@@ -490,6 +499,7 @@ FROM candidates AS c
 ORDER BY c.score DESC, c.title ASC, c.kind ASC, c.id ASC
 LIMIT $3
 """
+SUGGEST_SPELLINGS_STATS = QueryStats("SuggestSpellings", "queries/search.sql:346")
 
 
 class SuggestSpellingsRow(msgspec.Struct, frozen=True, gc=False):
@@ -508,5 +518,7 @@ async def suggest_spellings(
     search finds nothing: whole-string similarity (`%`) or a similar word run inside a longer
     title (`%>`), both served by the trigram indexes; closest first.
     """
-    rows = await reader(db).fetch(SUGGEST_SPELLINGS, query, kind, max_rows)
+    with SUGGEST_SPELLINGS_STATS.timed() as timing:
+        rows = await reader(db).fetch(SUGGEST_SPELLINGS, query, kind, max_rows)
+        timing.rows = len(rows)
     return [SuggestSpellingsRow(*row) for row in rows]

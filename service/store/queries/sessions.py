@@ -9,6 +9,7 @@ import uuid
 import msgspec
 
 from service.store.db import Executor, reader, writer
+from service.store.insight import QueryStats
 
 from .enums import UsersRole, UsersTier
 
@@ -39,7 +40,8 @@ __all__ = [
 ]
 
 CREATE_SESSION = """-- name: CreateSession :one
-INSERT INTO sessions (user_id, token_hash, expires_at, idle_expires_at, ip, user_agent)
+INSERT /* CreateSession queries/sessions.sql:5 */
+    INTO sessions (user_id, token_hash, expires_at, idle_expires_at, ip, user_agent)
 VALUES (
     $1,
     $2,
@@ -50,6 +52,7 @@ VALUES (
 )
 RETURNING id, expires_at, idle_expires_at, created_at
 """
+CREATE_SESSION_STATS = QueryStats("CreateSession", "queries/sessions.sql:5")
 
 
 class CreateSessionRow(msgspec.Struct, frozen=True, gc=False):
@@ -72,14 +75,16 @@ async def create_session(
     user_agent: str | None,
 ) -> CreateSessionRow | None:
     """Start a session for a user; the idle expiry never outlives the absolute one."""
-    row = await writer(db).fetchrow(
-        CREATE_SESSION, user_id, token_hash, max_age, idle_timeout, ip, user_agent
-    )
+    with CREATE_SESSION_STATS.timed() as timing:
+        row = await writer(db).fetchrow(
+            CREATE_SESSION, user_id, token_hash, max_age, idle_timeout, ip, user_agent
+        )
+        timing.rows = 0 if row is None else 1
     return None if row is None else CreateSessionRow(*row)
 
 
 GET_SESSION_USER_BY_TOKEN_HASH = """-- name: GetSessionUserByTokenHash :one
-SELECT
+SELECT /* GetSessionUserByTokenHash queries/sessions.sql:18 */
     s.id AS session_id,
     u.id,
     u.email,
@@ -103,6 +108,9 @@ WHERE
     AND s.idle_expires_at > now()
     AND u.deactivated_at IS NULL
 """  # noqa: S105
+GET_SESSION_USER_BY_TOKEN_HASH_STATS = QueryStats(
+    "GetSessionUserByTokenHash", "queries/sessions.sql:18"
+)
 
 
 class GetSessionUserByTokenHashRow(msgspec.Struct, frozen=True, gc=False):
@@ -129,12 +137,14 @@ async def get_session_user_by_token_hash(
     touch_in is the seconds until it will be, live_for the seconds until the session ends
     unless it is used (the earlier of its two expiries): what bounds a cached copy's life.
     """
-    row = await reader(db).fetchrow(GET_SESSION_USER_BY_TOKEN_HASH, token_hash)
+    with GET_SESSION_USER_BY_TOKEN_HASH_STATS.timed() as timing:
+        row = await reader(db).fetchrow(GET_SESSION_USER_BY_TOKEN_HASH, token_hash)
+        timing.rows = 0 if row is None else 1
     return None if row is None else GetSessionUserByTokenHashRow(*row)
 
 
 TOUCH_SESSION = """-- name: TouchSession :one
-UPDATE sessions
+UPDATE /* TouchSession queries/sessions.sql:48 */ sessions
 SET
     last_seen_at = now(),
     idle_expires_at = least(expires_at, now() + $1::interval)
@@ -147,6 +157,7 @@ RETURNING extract(
     EPOCH FROM least(expires_at, idle_expires_at) - now()
 )::float8 AS "live_for!"
 """
+TOUCH_SESSION_STATS = QueryStats("TouchSession", "queries/sessions.sql:48")
 
 
 class TouchSessionRow(msgspec.Struct, frozen=True, gc=False):
@@ -161,12 +172,14 @@ async def touch_session(
     """Record use of a live session and push its idle expiry forward (capped at expires_at);
     live_for is the seconds it now has unless used again. No row when it is no longer live.
     """
-    row = await writer(db).fetchrow(TOUCH_SESSION, idle_timeout, id)
+    with TOUCH_SESSION_STATS.timed() as timing:
+        row = await writer(db).fetchrow(TOUCH_SESSION, idle_timeout, id)
+        timing.rows = 0 if row is None else 1
     return None if row is None else TouchSessionRow(*row)
 
 
 LIST_LIVE_SESSIONS_FOR_USER = """-- name: ListLiveSessionsForUser :many
-SELECT
+SELECT /* ListLiveSessionsForUser queries/sessions.sql:64 */
     id,
     created_at,
     last_seen_at,
@@ -187,6 +200,7 @@ WHERE
 ORDER BY created_at DESC, id DESC
 LIMIT $4
 """
+LIST_LIVE_SESSIONS_FOR_USER_STATS = QueryStats("ListLiveSessionsForUser", "queries/sessions.sql:64")
 
 
 class ListLiveSessionsForUserRow(msgspec.Struct, frozen=True, gc=False):
@@ -212,14 +226,16 @@ async def list_live_sessions_for_user(
     """A user's live sessions, newest first; keyset pagination on (created_at, id).
     Pass the last row's created_at and id for the next page (first page: nulls).
     """
-    rows = await reader(db).fetch(
-        LIST_LIVE_SESSIONS_FOR_USER, user_id, after_created_at, after_id, max_rows
-    )
+    with LIST_LIVE_SESSIONS_FOR_USER_STATS.timed() as timing:
+        rows = await reader(db).fetch(
+            LIST_LIVE_SESSIONS_FOR_USER, user_id, after_created_at, after_id, max_rows
+        )
+        timing.rows = len(rows)
     return [ListLiveSessionsForUserRow(*row) for row in rows]
 
 
 REVOKE_SESSION = """-- name: RevokeSession :one
-UPDATE sessions
+UPDATE /* RevokeSession queries/sessions.sql:88 */ sessions
 SET revoked_at = now()
 WHERE
     id = $1
@@ -229,6 +245,7 @@ WHERE
     AND idle_expires_at > now()
 RETURNING token_hash
 """
+REVOKE_SESSION_STATS = QueryStats("RevokeSession", "queries/sessions.sql:88")
 
 
 class RevokeSessionRow(msgspec.Struct, frozen=True, gc=False):
@@ -243,12 +260,14 @@ async def revoke_session(
     """Revoke one live session of this user; its token hash (to drop from the cache), or no row
     when it is not theirs, not live, or unknown.
     """
-    row = await writer(db).fetchrow(REVOKE_SESSION, id, user_id)
+    with REVOKE_SESSION_STATS.timed() as timing:
+        row = await writer(db).fetchrow(REVOKE_SESSION, id, user_id)
+        timing.rows = 0 if row is None else 1
     return None if row is None else RevokeSessionRow(*row)
 
 
 REVOKE_OTHER_SESSIONS_FOR_USER = """-- name: RevokeOtherSessionsForUser :many
-UPDATE sessions
+UPDATE /* RevokeOtherSessionsForUser queries/sessions.sql:101 */ sessions
 SET revoked_at = now()
 WHERE
     user_id = $1
@@ -256,6 +275,9 @@ WHERE
     AND revoked_at IS NULL
 RETURNING token_hash
 """
+REVOKE_OTHER_SESSIONS_FOR_USER_STATS = QueryStats(
+    "RevokeOtherSessionsForUser", "queries/sessions.sql:101"
+)
 
 
 RevokeOtherSessionsForUserRow = RevokeSessionRow
@@ -267,12 +289,14 @@ async def revoke_other_sessions_for_user(
     """Revoke every live session of a user except one (after a password change); the token
     hashes of those revoked, to drop from the cache.
     """
-    rows = await writer(db).fetch(REVOKE_OTHER_SESSIONS_FOR_USER, user_id, keep_id)
+    with REVOKE_OTHER_SESSIONS_FOR_USER_STATS.timed() as timing:
+        rows = await writer(db).fetch(REVOKE_OTHER_SESSIONS_FOR_USER, user_id, keep_id)
+        timing.rows = len(rows)
     return [RevokeOtherSessionsForUserRow(*row) for row in rows]
 
 
 LIST_LIVE_SESSION_TOKEN_HASHES_FOR_USER = """-- name: ListLiveSessionTokenHashesForUser :many
-SELECT token_hash
+SELECT /* ListLiveSessionTokenHashesForUser queries/sessions.sql:112 */ token_hash
 FROM sessions
 WHERE
     user_id = $1
@@ -280,6 +304,9 @@ WHERE
     AND expires_at > now()
     AND idle_expires_at > now()
 """  # noqa: S105
+LIST_LIVE_SESSION_TOKEN_HASHES_FOR_USER_STATS = QueryStats(
+    "ListLiveSessionTokenHashesForUser", "queries/sessions.sql:112"
+)
 
 
 ListLiveSessionTokenHashesForUserRow = RevokeSessionRow
@@ -291,5 +318,7 @@ async def list_live_session_token_hashes_for_user(
     """The token hashes of a user's live sessions: the cached copies to drop when the account
     they carry (email, display name, role, tier) changes.
     """
-    rows = await reader(db).fetch(LIST_LIVE_SESSION_TOKEN_HASHES_FOR_USER, user_id)
+    with LIST_LIVE_SESSION_TOKEN_HASHES_FOR_USER_STATS.timed() as timing:
+        rows = await reader(db).fetch(LIST_LIVE_SESSION_TOKEN_HASHES_FOR_USER, user_id)
+        timing.rows = len(rows)
     return [ListLiveSessionTokenHashesForUserRow(*row) for row in rows]

@@ -8,6 +8,7 @@ import uuid
 import msgspec
 
 from service.store.db import Executor, reader, writer
+from service.store.insight import QueryStats
 
 from .enums import GhostEntitiesEntityType
 
@@ -29,23 +30,29 @@ __all__ = [
 ]
 
 LOCK_STATISTICS_ROLLUP = """-- name: LockStatisticsRollup :exec
-SELECT pg_advisory_xact_lock(hashtextextended('content_statistics_rollup', 0))
+SELECT /* LockStatisticsRollup queries/statistics.sql:5 */
+    pg_advisory_xact_lock(hashtextextended('content_statistics_rollup', 0))
 """
+LOCK_STATISTICS_ROLLUP_STATS = QueryStats("LockStatisticsRollup", "queries/statistics.sql:5")
 
 
 async def lock_statistics_rollup(db: Executor) -> None:
     """Serialize rollups until the transaction ends: two at once could update the same counters
     in different orders and deadlock.
     """
-    await writer(db).execute(LOCK_STATISTICS_ROLLUP)
+    with LOCK_STATISTICS_ROLLUP_STATS.timed() as timing:
+        timing.status = await writer(db).execute(LOCK_STATISTICS_ROLLUP)
 
 
 TRY_LOCK_STATISTICS_WRITERS = """-- name: TryLockStatisticsWriters :one
-SELECT
+SELECT /* TryLockStatisticsWriters queries/statistics.sql:10 */
     pg_try_advisory_xact_lock(
         hashtextextended('content_statistics_deltas', 0)
     ) AS "quiet!"
 """
+TRY_LOCK_STATISTICS_WRITERS_STATS = QueryStats(
+    "TryLockStatisticsWriters", "queries/statistics.sql:10"
+)
 
 
 class TryLockStatisticsWritersRow(msgspec.Struct, frozen=True, gc=False):
@@ -59,12 +66,14 @@ async def try_lock_statistics_writers(db: Executor) -> TryLockStatisticsWritersR
     transaction ends, keeping new writers out). Run it before RollUpStatistics, as a separate
     statement: the rollup's snapshot must be taken after it.
     """
-    row = await writer(db).fetchrow(TRY_LOCK_STATISTICS_WRITERS)
+    with TRY_LOCK_STATISTICS_WRITERS_STATS.timed() as timing:
+        row = await writer(db).fetchrow(TRY_LOCK_STATISTICS_WRITERS)
+        timing.rows = 0 if row is None else 1
     return None if row is None else TryLockStatisticsWritersRow(*row)
 
 
 ROLL_UP_STATISTICS = """-- name: RollUpStatistics :one
-WITH batch AS (
+WITH /* RollUpStatistics queries/statistics.sql:19 */ batch AS (
     SELECT d.id
     FROM content_statistics_deltas AS d
     ORDER BY d.created_at ASC, d.id ASC
@@ -193,6 +202,7 @@ SELECT
     + (SELECT count(*) FROM inserted_ghosts)
     + (SELECT count(*) FROM inserted_stories) AS "counters!"
 """
+ROLL_UP_STATISTICS_STATS = QueryStats("RollUpStatistics", "queries/statistics.sql:19")
 
 
 class RollUpStatisticsRow(msgspec.Struct, frozen=True, gc=False):
@@ -207,22 +217,26 @@ async def roll_up_statistics(db: Executor, *, max_rows: int) -> RollUpStatistics
     of content counted for the first time. Returns how many deltas went into how many rows.
     A counter never goes below zero, so a hand-edited one cannot block every later rollup.
     """
-    row = await writer(db).fetchrow(ROLL_UP_STATISTICS, max_rows)
+    with ROLL_UP_STATISTICS_STATS.timed() as timing:
+        row = await writer(db).fetchrow(ROLL_UP_STATISTICS, max_rows)
+        timing.rows = 0 if row is None else 1
     return None if row is None else RollUpStatisticsRow(*row)
 
 
 QUEUE_STATISTICS_ROLLUP = """-- name: QueueStatisticsRollup :exec
-SELECT queue_statistics_rollup($1::interval)
+SELECT /* QueueStatisticsRollup queries/statistics.sql:152 */ queue_statistics_rollup($1::interval)
 """
+QUEUE_STATISTICS_ROLLUP_STATS = QueryStats("QueueStatisticsRollup", "queries/statistics.sql:152")
 
 
 async def queue_statistics_rollup(db: Executor, *, delay: datetime.timedelta) -> None:
     """Queue a rollup to run after `delay`, unless one is queued already."""
-    await writer(db).execute(QUEUE_STATISTICS_ROLLUP, delay)
+    with QUEUE_STATISTICS_ROLLUP_STATS.timed() as timing:
+        timing.status = await writer(db).execute(QUEUE_STATISTICS_ROLLUP, delay)
 
 
 LIST_TRENDING = """-- name: ListTrending :many
-WITH recent AS (
+WITH /* ListTrending queries/statistics.sql:156 */ recent AS (
     SELECT
         i.ghost_entity_id,
         i.story_id,
@@ -276,6 +290,7 @@ ORDER BY
     "id!" ASC
 LIMIT $4
 """
+LIST_TRENDING_STATS = QueryStats("ListTrending", "queries/statistics.sql:156")
 
 
 class ListTrendingRow(msgspec.Struct, frozen=True, gc=False):
@@ -305,5 +320,7 @@ async def list_trending(
     (view 1, like 3, share 5, read 4) and halved for every half_life of age; kind is 'ghost',
     'story' or 'all'. Ties go to the most recently published, then by id.
     """
-    rows = await reader(db).fetch(LIST_TRENDING, half_life, period, kind, max_rows)
+    with LIST_TRENDING_STATS.timed() as timing:
+        rows = await reader(db).fetch(LIST_TRENDING, half_life, period, kind, max_rows)
+        timing.rows = len(rows)
     return [ListTrendingRow(*row) for row in rows]

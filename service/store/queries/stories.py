@@ -8,6 +8,7 @@ import uuid
 import msgspec
 
 from service.store.db import Executor, JSONValue, reader, rowcount, writer
+from service.store.insight import QueryStats
 
 from .enums import (
     GhostEntitiesEntityType,
@@ -55,18 +56,21 @@ __all__ = [
 ]
 
 DELETE_STORY_BY_SLUG = """-- name: DeleteStoryBySlug :execrows
-DELETE FROM stories
+DELETE /* DeleteStoryBySlug queries/stories.sql:3 */ FROM stories
 WHERE slug = $1
 """
+DELETE_STORY_BY_SLUG_STATS = QueryStats("DeleteStoryBySlug", "queries/stories.sql:3")
 
 
 async def delete_story_by_slug(db: Executor, *, slug: str) -> int:
     """Delete a story by slug; returns how many rows went (0 or 1)."""
-    return rowcount(await writer(db).execute(DELETE_STORY_BY_SLUG, slug))
+    with DELETE_STORY_BY_SLUG_STATS.timed() as timing:
+        timing.rows = rowcount(await writer(db).execute(DELETE_STORY_BY_SLUG, slug))
+    return timing.rows
 
 
 LIST_STORIES_RECENT = """-- name: ListStoriesRecent :many
-SELECT
+SELECT /* ListStoriesRecent queries/stories.sql:19 */
     s.id,
     s.slug,
     s.title,
@@ -109,6 +113,7 @@ WHERE
 ORDER BY s.published_at DESC, s.id DESC
 LIMIT $7
 """
+LIST_STORIES_RECENT_STATS = QueryStats("ListStoriesRecent", "queries/stories.sql:19")
 
 
 class ListStoriesRecentRow(msgspec.Struct, frozen=True):
@@ -139,21 +144,23 @@ async def list_stories_recent(
     """Stories newest first; drafts (no published_at) come ahead of them in the editors' view.
     Filters and keyset: see the "HTTP API v1" note in queries/stories.sql.
     """
-    rows = await reader(db).fetch(
-        LIST_STORIES_RECENT,
-        include_drafts,
-        query,
-        tags,
-        ghost_slug,
-        after_id,
-        after_published_at,
-        max_rows,
-    )
+    with LIST_STORIES_RECENT_STATS.timed() as timing:
+        rows = await reader(db).fetch(
+            LIST_STORIES_RECENT,
+            include_drafts,
+            query,
+            tags,
+            ghost_slug,
+            after_id,
+            after_published_at,
+            max_rows,
+        )
+        timing.rows = len(rows)
     return [ListStoriesRecentRow(*row) for row in rows]
 
 
 LIST_STORIES_BY_TITLE = """-- name: ListStoriesByTitle :many
-SELECT
+SELECT /* ListStoriesByTitle queries/stories.sql:65 */
     s.id,
     s.slug,
     s.title,
@@ -190,6 +197,7 @@ WHERE
 ORDER BY s.title ASC, s.id ASC
 LIMIT $7
 """
+LIST_STORIES_BY_TITLE_STATS = QueryStats("ListStoriesByTitle", "queries/stories.sql:65")
 
 
 ListStoriesByTitleRow = ListStoriesRecentRow
@@ -209,21 +217,23 @@ async def list_stories_by_title(
     """Stories by title, A to Z.
     Filters and keyset: see the "HTTP API v1" note in queries/stories.sql.
     """
-    rows = await reader(db).fetch(
-        LIST_STORIES_BY_TITLE,
-        include_drafts,
-        query,
-        tags,
-        ghost_slug,
-        after_id,
-        after_title,
-        max_rows,
-    )
+    with LIST_STORIES_BY_TITLE_STATS.timed() as timing:
+        rows = await reader(db).fetch(
+            LIST_STORIES_BY_TITLE,
+            include_drafts,
+            query,
+            tags,
+            ghost_slug,
+            after_id,
+            after_title,
+            max_rows,
+        )
+        timing.rows = len(rows)
     return [ListStoriesByTitleRow(*row) for row in rows]
 
 
 LIST_STORIES_BY_RELEVANCE = """-- name: ListStoriesByRelevance :many
-SELECT
+SELECT /* ListStoriesByRelevance queries/stories.sql:105 */
     s.id,
     s.slug,
     s.title,
@@ -268,6 +278,7 @@ WHERE
 ORDER BY "title_match!" DESC, "rank!" DESC, s.id DESC
 LIMIT $8
 """
+LIST_STORIES_BY_RELEVANCE_STATS = QueryStats("ListStoriesByRelevance", "queries/stories.sql:105")
 
 
 class ListStoriesByRelevanceRow(msgspec.Struct, frozen=True):
@@ -302,22 +313,24 @@ async def list_stories_by_relevance(
     The keyset is (title_match, rank, id), all descending.
     Filters and keyset: see the "HTTP API v1" note in queries/stories.sql.
     """
-    rows = await reader(db).fetch(
-        LIST_STORIES_BY_RELEVANCE,
-        query,
-        include_drafts,
-        tags,
-        ghost_slug,
-        after_id,
-        after_title_match,
-        after_rank,
-        max_rows,
-    )
+    with LIST_STORIES_BY_RELEVANCE_STATS.timed() as timing:
+        rows = await reader(db).fetch(
+            LIST_STORIES_BY_RELEVANCE,
+            query,
+            include_drafts,
+            tags,
+            ghost_slug,
+            after_id,
+            after_title_match,
+            after_rank,
+            max_rows,
+        )
+        timing.rows = len(rows)
     return [ListStoriesByRelevanceRow(*row) for row in rows]
 
 
 GET_STORY_DETAIL = """-- name: GetStoryDetail :one
-SELECT
+SELECT /* GetStoryDetail queries/stories.sql:154 */
     s.id,
     s.slug,
     s.title,
@@ -357,6 +370,7 @@ CROSS JOIN
     ) AS gallery
 WHERE s.slug = $1 AND (s.status = 'published' OR $2::boolean)
 """
+GET_STORY_DETAIL_STATS = QueryStats("GetStoryDetail", "queries/stories.sql:154")
 
 
 class GetStoryDetailRow(msgspec.Struct, frozen=True):
@@ -389,12 +403,14 @@ async def get_story_detail(
     """One story by slug, body included, with its counters (zeros before it has a statistics
     row) and its media (by position) as a JSON array; drafts only with include_drafts.
     """
-    row = await reader(db).fetchrow(GET_STORY_DETAIL, slug, include_drafts)
+    with GET_STORY_DETAIL_STATS.timed() as timing:
+        row = await reader(db).fetchrow(GET_STORY_DETAIL, slug, include_drafts)
+        timing.rows = 0 if row is None else 1
     return None if row is None else GetStoryDetailRow(*row)
 
 
 LIST_STORY_GHOSTS = """-- name: ListStoryGhosts :many
-SELECT
+SELECT /* ListStoryGhosts queries/stories.sql:197 */
     g.id,
     g.slug,
     g.name,
@@ -408,6 +424,7 @@ INNER JOIN ghost_entities AS g ON sge.ghost_entity_id = g.id
 WHERE sge.story_id = $1 AND (g.status = 'published' OR $2::boolean)
 ORDER BY sge.position ASC, g.name ASC, g.id ASC
 """
+LIST_STORY_GHOSTS_STATS = QueryStats("ListStoryGhosts", "queries/stories.sql:197")
 
 
 class ListStoryGhostsRow(msgspec.Struct, frozen=True, gc=False):
@@ -427,12 +444,14 @@ async def list_story_ghosts(
     db: Executor, *, story_id: uuid.UUID, include_drafts: bool
 ) -> list[ListStoryGhostsRow]:
     """The entities linked to a story, in display order; draft entities only with include_drafts."""
-    rows = await reader(db).fetch(LIST_STORY_GHOSTS, story_id, include_drafts)
+    with LIST_STORY_GHOSTS_STATS.timed() as timing:
+        rows = await reader(db).fetch(LIST_STORY_GHOSTS, story_id, include_drafts)
+        timing.rows = len(rows)
     return [ListStoryGhostsRow(*row) for row in rows]
 
 
 LIST_GHOST_STORIES = """-- name: ListGhostStories :many
-SELECT
+SELECT /* ListGhostStories queries/stories.sql:213 */
     s.id,
     s.slug,
     s.title,
@@ -459,6 +478,7 @@ WHERE
 ORDER BY s.published_at DESC, s.id DESC
 LIMIT $5
 """
+LIST_GHOST_STORIES_STATS = QueryStats("ListGhostStories", "queries/stories.sql:213")
 
 
 class ListGhostStoriesRow(msgspec.Struct, frozen=True):
@@ -488,14 +508,16 @@ async def list_ghost_stories(
     """Stories linked to an entity with the entity's role in each, newest first; drafts (no
     published_at) ahead of them and only with include_drafts. Keyset as in ListStoriesRecent.
     """
-    rows = await reader(db).fetch(
-        LIST_GHOST_STORIES, ghost_id, include_drafts, after_id, after_published_at, max_rows
-    )
+    with LIST_GHOST_STORIES_STATS.timed() as timing:
+        rows = await reader(db).fetch(
+            LIST_GHOST_STORIES, ghost_id, include_drafts, after_id, after_published_at, max_rows
+        )
+        timing.rows = len(rows)
     return [ListGhostStoriesRow(*row) for row in rows]
 
 
 GET_STORY_FOR_EDIT = """-- name: GetStoryForEdit :one
-SELECT
+SELECT /* GetStoryForEdit queries/stories.sql:245 */
     s.id,
     s.slug,
     s.title,
@@ -508,6 +530,7 @@ FROM stories AS s
 WHERE s.slug = $1
 FOR UPDATE
 """
+GET_STORY_FOR_EDIT_STATS = QueryStats("GetStoryForEdit", "queries/stories.sql:245")
 
 
 class GetStoryForEditRow(msgspec.Struct, frozen=True):
@@ -525,12 +548,14 @@ class GetStoryForEditRow(msgspec.Struct, frozen=True):
 
 async def get_story_for_edit(db: Executor, *, slug: str) -> GetStoryForEditRow | None:
     """A story's editable fields by slug, any status, locked until the transaction ends."""
-    row = await writer(db).fetchrow(GET_STORY_FOR_EDIT, slug)
+    with GET_STORY_FOR_EDIT_STATS.timed() as timing:
+        row = await writer(db).fetchrow(GET_STORY_FOR_EDIT, slug)
+        timing.rows = 0 if row is None else 1
     return None if row is None else GetStoryForEditRow(*row)
 
 
 INSERT_STORY = """-- name: InsertStory :one
-INSERT INTO stories (
+INSERT /* InsertStory queries/stories.sql:260 */ INTO stories (
     slug, title, summary, body, tags, reading_minutes, status, published_at, author_id
 ) VALUES (
     $1,
@@ -545,6 +570,7 @@ INSERT INTO stories (
 )
 RETURNING id, slug
 """
+INSERT_STORY_STATS = QueryStats("InsertStory", "queries/stories.sql:260")
 
 
 class InsertStoryRow(msgspec.Struct, frozen=True, gc=False):
@@ -569,14 +595,16 @@ async def insert_story(
     """Create a story from an editor's request; published_at is the database's clock when it is
     created published.
     """
-    row = await writer(db).fetchrow(
-        INSERT_STORY, slug, title, summary, body, tags, reading_minutes, status, author_id
-    )
+    with INSERT_STORY_STATS.timed() as timing:
+        row = await writer(db).fetchrow(
+            INSERT_STORY, slug, title, summary, body, tags, reading_minutes, status, author_id
+        )
+        timing.rows = 0 if row is None else 1
     return None if row is None else InsertStoryRow(*row)
 
 
 EDIT_STORY = """-- name: EditStory :one
-UPDATE stories AS s
+UPDATE /* EditStory queries/stories.sql:278 */ stories AS s
 SET
     slug = $1,
     title = $2,
@@ -589,6 +617,7 @@ SET
 WHERE s.id = $8
 RETURNING s.id, s.slug
 """
+EDIT_STORY_STATS = QueryStats("EditStory", "queries/stories.sql:278")
 
 
 EditStoryRow = InsertStoryRow
@@ -609,14 +638,16 @@ async def edit_story(
     """Replace a story's editable fields, slug included; published_at is stamped when the story
     becomes published, kept while it stays published and cleared when it goes back to draft.
     """
-    row = await writer(db).fetchrow(
-        EDIT_STORY, slug, title, summary, body, tags, reading_minutes, status, id
-    )
+    with EDIT_STORY_STATS.timed() as timing:
+        row = await writer(db).fetchrow(
+            EDIT_STORY, slug, title, summary, body, tags, reading_minutes, status, id
+        )
+        timing.rows = 0 if row is None else 1
     return None if row is None else EditStoryRow(*row)
 
 
 SET_STORY_GHOSTS = """-- name: SetStoryGhosts :exec
-WITH kept AS (
+WITH /* SetStoryGhosts queries/stories.sql:294 */ kept AS (
     INSERT INTO story_ghost_entities (story_id, ghost_entity_id, role, position)
     SELECT
         $1::uuid,
@@ -636,6 +667,7 @@ WHERE
     sge.story_id = $1::uuid
     AND sge.ghost_entity_id NOT IN (SELECT kept.ghost_entity_id FROM kept)
 """
+SET_STORY_GHOSTS_STATS = QueryStats("SetStoryGhosts", "queries/stories.sql:294")
 
 
 async def set_story_ghosts(
@@ -645,4 +677,5 @@ async def set_story_ghosts(
     arrays);
     roles[i] is the role of ghost_ids[i]. Links not listed are removed.
     """
-    await writer(db).execute(SET_STORY_GHOSTS, story_id, ghost_ids, roles)
+    with SET_STORY_GHOSTS_STATS.timed() as timing:
+        timing.status = await writer(db).execute(SET_STORY_GHOSTS, story_id, ghost_ids, roles)

@@ -8,6 +8,7 @@ import uuid
 import msgspec
 
 from service.store.db import Executor, reader, writer
+from service.store.insight import QueryStats
 
 from .enums import UsersRole, UsersTier
 
@@ -32,10 +33,12 @@ __all__ = [
 ]
 
 CREATE_USER = """-- name: CreateUser :one
-INSERT INTO users (email, username, display_name, password_hash, role, tier)
+INSERT /* CreateUser queries/users.sql:3 */
+    INTO users (email, username, display_name, password_hash, role, tier)
 VALUES ($1, $2, $3, $4, $5, $6)
 RETURNING id, email, username, display_name, role, tier, created_at, updated_at
 """
+CREATE_USER_STATS = QueryStats("CreateUser", "queries/users.sql:3")
 
 
 class CreateUserRow(msgspec.Struct, frozen=True, gc=False):
@@ -62,14 +65,16 @@ async def create_user(
     tier: UsersTier,
 ) -> CreateUserRow | None:
     """Create an account; password_hash is an argon2id hash, never a password."""
-    row = await writer(db).fetchrow(
-        CREATE_USER, email, username, display_name, password_hash, role, tier
-    )
+    with CREATE_USER_STATS.timed() as timing:
+        row = await writer(db).fetchrow(
+            CREATE_USER, email, username, display_name, password_hash, role, tier
+        )
+        timing.rows = 0 if row is None else 1
     return None if row is None else CreateUserRow(*row)
 
 
 GET_USER_BY_LOGIN = """-- name: GetUserByLogin :one
-SELECT
+SELECT /* GetUserByLogin queries/users.sql:9 */
     id,
     email,
     username,
@@ -83,6 +88,7 @@ SELECT
 FROM users
 WHERE lower(email) = lower($1) OR username = $1
 """
+GET_USER_BY_LOGIN_STATS = QueryStats("GetUserByLogin", "queries/users.sql:9")
 
 
 class GetUserByLoginRow(msgspec.Struct, frozen=True, gc=False):
@@ -105,12 +111,14 @@ async def get_user_by_login(db: Executor, *, login: str) -> GetUserByLoginRow | 
     is deactivated, for sign-in.
     At most one row: usernames cannot contain '@', emails must.
     """
-    row = await reader(db).fetchrow(GET_USER_BY_LOGIN, login)
+    with GET_USER_BY_LOGIN_STATS.timed() as timing:
+        row = await reader(db).fetchrow(GET_USER_BY_LOGIN, login)
+        timing.rows = 0 if row is None else 1
     return None if row is None else GetUserByLoginRow(*row)
 
 
 GET_USER_BY_ID = """-- name: GetUserById :one
-SELECT
+SELECT /* GetUserById queries/users.sql:27 */
     id,
     email,
     username,
@@ -122,6 +130,7 @@ SELECT
 FROM users
 WHERE id = $1
 """
+GET_USER_BY_ID_STATS = QueryStats("GetUserById", "queries/users.sql:27")
 
 
 GetUserByIdRow = CreateUserRow
@@ -129,12 +138,14 @@ GetUserByIdRow = CreateUserRow
 
 async def get_user_by_id(db: Executor, *, id: uuid.UUID) -> GetUserByIdRow | None:
     """An account by id, without its password hash."""
-    row = await reader(db).fetchrow(GET_USER_BY_ID, id)
+    with GET_USER_BY_ID_STATS.timed() as timing:
+        row = await reader(db).fetchrow(GET_USER_BY_ID, id)
+        timing.rows = 0 if row is None else 1
     return None if row is None else GetUserByIdRow(*row)
 
 
 GET_USER_CREDENTIALS_BY_ID = """-- name: GetUserCredentialsById :one
-SELECT
+SELECT /* GetUserCredentialsById queries/users.sql:41 */
     id,
     email,
     username,
@@ -142,6 +153,7 @@ SELECT
 FROM users
 WHERE id = $1
 """
+GET_USER_CREDENTIALS_BY_ID_STATS = QueryStats("GetUserCredentialsById", "queries/users.sql:41")
 
 
 class GetUserCredentialsByIdRow(msgspec.Struct, frozen=True, gc=False):
@@ -157,12 +169,14 @@ async def get_user_credentials_by_id(
     db: Executor, *, id: uuid.UUID
 ) -> GetUserCredentialsByIdRow | None:
     """An account's password hash and login names, to check a password before a sensitive change."""
-    row = await reader(db).fetchrow(GET_USER_CREDENTIALS_BY_ID, id)
+    with GET_USER_CREDENTIALS_BY_ID_STATS.timed() as timing:
+        row = await reader(db).fetchrow(GET_USER_CREDENTIALS_BY_ID, id)
+        timing.rows = 0 if row is None else 1
     return None if row is None else GetUserCredentialsByIdRow(*row)
 
 
 UPDATE_USER = """-- name: UpdateUser :one
-UPDATE users
+UPDATE /* UpdateUser queries/users.sql:51 */ users
 SET
     display_name = coalesce($1, display_name),
     email = coalesce($2, email),
@@ -170,6 +184,7 @@ SET
 WHERE id = $4
 RETURNING id, email, username, display_name, role, tier, created_at, updated_at
 """
+UPDATE_USER_STATS = QueryStats("UpdateUser", "queries/users.sql:51")
 
 
 UpdateUserRow = CreateUserRow
@@ -186,5 +201,7 @@ async def update_user(
     """Change an account's display name, email and/or password hash; NULL keeps the current
     value.
     """
-    row = await writer(db).fetchrow(UPDATE_USER, display_name, email, password_hash, id)
+    with UPDATE_USER_STATS.timed() as timing:
+        row = await writer(db).fetchrow(UPDATE_USER, display_name, email, password_hash, id)
+        timing.rows = 0 if row is None else 1
     return None if row is None else UpdateUserRow(*row)
