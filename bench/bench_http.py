@@ -6,6 +6,9 @@ In one run, on the same synthetic data, each target is a fresh process of its ow
 
 - the service (`python -m service run`, one worker, ACCESS_LOG=off as the bare servers);
 - a minimal aiohttp + asyncpg server running the same SQL (bench/minimal.py);
+- the same minimal server in Node: Express + node-postgres, the same SQL text, parameters and
+  pool size handed over by bench/minimal.py (bench/express/server.js; its packages are installed
+  with `npm ci` on first use; without node and npm, or if that fails, the run goes on without it);
 - a bare aiohttp server answering a fixed JSON body.
 
 Scenarios: the entity page uncached (every request a miss: the `ghosts` namespace is bumped
@@ -22,9 +25,11 @@ per request (/proc utime + stime, over the measured window), then the ratios.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import platform
 import shutil
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -39,6 +44,8 @@ import asyncpg
 import redis.asyncio as redis
 
 from bench.load import LoadSpec, Throughput, load, process, wait_until_up
+from bench.minimal import express_config
+from service.config import ROOT
 from service.dev.embedded import free_port
 from service.dev.seed import WORDS
 
@@ -48,6 +55,8 @@ HOT_SLUGS: Final = 200
 COLD_WARM: Final = 1000
 WARMUP: Final = 1.0
 SCRIPTS: Final = ("eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro")
+EXPRESS: Final = ROOT / "bench" / "express"
+NPM_TIMEOUT: Final = 600.0
 
 
 @dataclass(frozen=True)
@@ -228,6 +237,45 @@ def measure(
     )
 
 
+def express_target(dsn: str, env: dict[str, str]) -> Target | str:
+    """The Express server (its packages installed on first use), or why it cannot run."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        return "node and npm are not installed"
+    if not (EXPRESS / "node_modules").is_dir():
+        print("express: installing its packages (npm ci) ...", file=sys.stderr)
+        try:
+            subprocess.run(
+                [npm, "ci", "--no-audit", "--no-fund"],
+                cwd=EXPRESS,
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=NPM_TIMEOUT,
+            )
+        except subprocess.CalledProcessError as error:
+            said = (error.stderr or error.stdout or "").strip().splitlines()
+            return f"npm ci failed: {said[-1] if said else f'exit status {error.returncode}'}"
+        except (OSError, subprocess.TimeoutExpired) as error:
+            return f"npm ci failed: {error}"
+    try:
+        config = express_config(dsn)
+    except ValueError as error:
+        return str(error)
+    argv = [node, str(EXPRESS / "server.js")]
+    return Target("express", argv, env | {"BENCH_EXPRESS_CONFIG": json.dumps(config)})
+
+
+def express_versions(target: Target) -> str:
+    """Node's, Express's and node-postgres's versions."""
+    node = subprocess.run([target.argv[0], "--version"], capture_output=True, text=True).stdout
+    express, pg = (
+        json.loads((EXPRESS / "node_modules" / name / "package.json").read_text())["version"]
+        for name in ("express", "pg")
+    )
+    return f"Node {node.strip().lstrip('v')}, Express {express}, node-postgres {pg}"
+
+
 def startup_cost(target: Target, dsn: str) -> int:
     """Transactions a target commits just by starting, answering readiness and stopping."""
     before = asyncio.run(xact_commits(dsn))
@@ -268,6 +316,10 @@ def report(rows: list[Row], round_no: int) -> None:
     ratio("cached detail / bare", ("detail cached", "service"), ("fixed JSON", "bare"), 0.5)
     ratio("uncached search / minimal", ("search uncached", "service"),
           ("search", "minimal"), 0.8)  # fmt: skip
+    ratio("uncached detail / express", ("detail uncached", "service"),
+          ("detail", "express"), 1.3)  # fmt: skip
+    ratio("uncached search / express", ("search uncached", "service"),
+          ("search", "express"), 1.3)  # fmt: skip
     for label, variant in (
         ("cached detail, WORKERS=2 / 1", "service-2w"),
         ("cached detail, asyncio loop / uvloop", "service-aio"),
@@ -289,6 +341,7 @@ def run(dsn: str, redis_url: str, *, duration: float, concurrency: int, rounds: 
     )
     minimal = Target("minimal", [sys.executable, "-m", "bench.minimal", "--dsn", dsn], base)
     bare = Target("bare", [sys.executable, "-m", "bench.minimal", "--bare"], base)
+    express = express_target(dsn, base)
     two_workers = Target("service-2w", service.argv, service.env | {"WORKERS": "2"})
     asyncio_loop = Target("service-aio", service.argv, service.env | {"UVLOOP": "off"})
     logging = Target(
@@ -304,6 +357,28 @@ def run(dsn: str, redis_url: str, *, duration: float, concurrency: int, rounds: 
     targets = (service, minimal, bare, two_workers, asyncio_loop, logging)
     startup = {t.label: startup_cost(t, dsn) for t in targets}
     on = partial(measure, dsn=dsn, redis_url=redis_url, duration=duration, concurrency=concurrency)
+    express_about = ""
+    if isinstance(express, Target):
+        try:
+            startup[express.label] = startup_cost(express, dsn)
+            express_about = f" express: {express_versions(express)}, one process."
+        except (RuntimeError, OSError, subprocess.SubprocessError) as error:
+            express = f"it did not start: {error}"
+    if isinstance(express, str):
+        print(f"express: not available ({express})")
+
+    def on_express(scenario: str, paths: list[str], warm: list[str]) -> list[Row]:
+        """The Express server's row, or none when it is not available."""
+        nonlocal express
+        if not isinstance(express, Target):
+            return []
+        try:
+            return [on(express, scenario, paths, warm, startup_xacts=startup[express.label])]
+        except (RuntimeError, OSError, subprocess.SubprocessError) as error:
+            express = f"it failed: {error}"
+            print(f"express: not available ({express})")
+            return []
+
     generator = "wrk, 2 threads" if shutil.which("wrk") else "Python (install wrk: it caps ratios)"
     for round_no in range(1, rounds + 1):
         started = time.monotonic()
@@ -311,11 +386,13 @@ def run(dsn: str, redis_url: str, *, duration: float, concurrency: int, rounds: 
             on(service, "detail uncached", cold, cold_warm,
                startup_xacts=startup[service.label], bump_first=("ghosts",)),
             on(minimal, "detail", cold, cold_warm, startup_xacts=startup[minimal.label]),
+            *on_express("detail", cold, cold_warm),
             on(service, "detail cached", hot, hot, startup_xacts=startup[service.label]),
             on(bare, "fixed JSON", hot, hot, startup_xacts=startup[bare.label]),
             on(service, "search uncached", searching, search_warm,
                startup_xacts=startup[service.label], bump_first=("ghost-lists",)),
             on(minimal, "search", searching, search_warm, startup_xacts=startup[minimal.label]),
+            *on_express("search", searching, search_warm),
             on(two_workers, "detail cached", hot, hot, startup_xacts=startup[two_workers.label]),
             on(asyncio_loop, "detail cached", hot, hot,
                startup_xacts=startup[asyncio_loop.label]),
@@ -330,6 +407,7 @@ def run(dsn: str, redis_url: str, *, duration: float, concurrency: int, rounds: 
         f" entities; {os.cpu_count()} CPUs, Python {platform.python_version()},"
         f" aiohttp {aiohttp.__version__}, PostgreSQL {version}. service-2w: WORKERS=2;"
         f" service-aio: UVLOOP=off (asyncio's loop); service-log: ACCESS_LOG=on, to a file."
+        f"{express_about}"
         f" PostgreSQL transactions per request count the"
         f" warm-up requests too. Redis round trips: a hit is one script call; a miss is the"
         f" lookup on the request's path and the store after the answer."
