@@ -25,6 +25,7 @@ from aiohttp import web
 from service.config import SETTINGS
 from service.store.db import DATABASE, PRIMARY_ONLY, READ_AFTER_LSN, ReplicaLost, replica_failure
 from service.store.queries import replication as replication_queries
+from service.web.auth import cookie_secure
 from service.web.request import Handler
 
 log = logging.getLogger("service.web.replica")
@@ -82,5 +83,5 @@ async def _remember_write(request: web.Request, response: web.StreamResponse) ->
         path="/",
         httponly=True,
         samesite="Lax",
-        secure=request.secure,
+        secure=cookie_secure(request),  # as the session cookie: COOKIE_SECURE, HTTPS, proxies
     )
