@@ -145,6 +145,7 @@ def semantic_search(words: WordVectors, *, hybrid: bool) -> Search:
             tags=options.get("tags", []),
             entity_type=None,
             candidates=VECTOR_CANDIDATES,
+            keyword_candidates=DEFAULTS.search_candidate_cap,
             embedding=words.of(query),
             after_id=None,
             after_score=None,

@@ -11,7 +11,8 @@
 
 -- name: SearchSemantic :many
 -- One page of semantic (use_keywords false) or hybrid (true) search results, best first.
--- Hybrid fuses the full-text ranking (title matches, then ts_rank_cd; its best `candidates`)
+-- Hybrid fuses the full-text ranking (title matches, then ts_rank_cd; its best `candidates` of
+-- at most keyword_candidates matches of each kind)
 -- and the vector ranking by reciprocal rank fusion: score = sum over both lists of
 -- 1 / (60 + position), a row missing from a list adding nothing. Semantic scores
 -- 1 / (60 + position) of the vector ranking alone. Keyset (score, kind, id), all descending;
@@ -22,7 +23,10 @@ WITH input AS (
     SELECT websearch_to_tsquery('english', @query) AS q
 ),
 
-keyword_matches AS (
+-- The keyword side is bounded as SearchContent is: at most keyword_candidates matches of each
+-- kind are read (in storage order: no ORDER BY, so the scan stops there) and ranked, so a broad
+-- query costs no more than a narrow one. With fewer matches, every match is ranked.
+ghost_keyword_matches AS MATERIALIZED (
     SELECT
         'ghost' AS kind,
         g.id,
@@ -37,7 +41,10 @@ keyword_matches AS (
         AND g.search_vector @@ i.q
         AND (cardinality(@tags::text[]) = 0 OR g.tags @> @tags::text[])
         AND (sqlc.narg(entity_type)::text IS NULL OR g.entity_type = sqlc.narg(entity_type))
-    UNION ALL
+    LIMIT @keyword_candidates::integer  -- noqa: AM09
+),
+
+story_keyword_matches AS MATERIALIZED (
     SELECT
         'story' AS kind,
         s.id,
@@ -52,6 +59,13 @@ keyword_matches AS (
         AND s.status = 'published'
         AND s.search_vector @@ i.q
         AND (cardinality(@tags::text[]) = 0 OR s.tags @> @tags::text[])
+    LIMIT @keyword_candidates::integer  -- noqa: AM09
+),
+
+keyword_matches AS (
+    SELECT * FROM ghost_keyword_matches
+    UNION ALL
+    SELECT * FROM story_keyword_matches
 ),
 
 keyword_ranked AS (

@@ -254,9 +254,10 @@ async def _search(db: Executor, query: SearchQuery, caps: SearchCaps) -> SearchR
 
 
 async def search_semantic(
-    db: Executor, query: SearchQuery, embedding: list[float], mode: Mode
+    db: Executor, query: SearchQuery, embedding: list[float], mode: Mode, keyword_cap: int
 ) -> SearchResults:
-    """Run a semantic or hybrid search (one statement) with the query's `embedding`."""
+    """Run a semantic or hybrid search (one statement) with the query's `embedding`; hybrid
+    ranks at most `keyword_cap` keyword matches of each kind (SEARCH_CANDIDATE_CAP)."""
     after = position(query.cursor, FusedPosition)
     rows = await semantic_queries.search_semantic(
         db,
@@ -266,6 +267,7 @@ async def search_semantic(
         tags=tag_list(query.tags),
         entity_type=query.entity_type,
         candidates=SEMANTIC_CANDIDATES,
+        keyword_candidates=keyword_cap,
         embedding=embedding,
         after_id=after.id if after else None,
         after_score=after.score if after else None,
@@ -317,7 +319,8 @@ async def search_content(request: web.Request) -> web.Response:
 
         async def fused() -> SearchResults:
             embedding = await embedder.embed_query(query.q, cache)
-            return await search_semantic(db.primary, query, embedding, mode)
+            cap = request.app[SETTINGS].search_candidate_cap
+            return await search_semantic(db.primary, query, embedding, mode, cap)
 
         return await public(request, Keys.search(digest(query)), ttl=TTL_QUERY, load=fused)
     # Drafts never appear here, so everyone gets the same answer: cached, with an ETag.
