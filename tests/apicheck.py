@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 import asyncpg
 import msgspec
-from aiohttp import web
+from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient, TestServer
 
 from service.app import create_app, create_internal_app
@@ -29,6 +29,7 @@ from service.jobs import queue as jobs
 from service.store.db import DATABASE, Connection
 from service.store.queries import sessions as session_queries
 from service.store.queries import users as user_queries
+from service.web.problems import PROBLEM_TYPE_BASE
 
 T = TypeVar("T")
 Client = TestClient[web.Request, web.Application]
@@ -180,6 +181,36 @@ def check_problem(
     text = body.decode()
     leak = LEAKS.search(text)
     assert leak is None, f"{label}: the problem leaks {leak.group(0)!r}: {text}"
+    return problem
+
+
+RATELIMIT = re.compile(r'"(?P<name>[a-z]+)";r=(?P<r>\d+);t=(?P<t>\d+)')
+
+
+def remaining(response: ClientResponse) -> dict[str, tuple[int, int]]:
+    """The RateLimit header as {policy: (r, t)}."""
+    return {
+        m["name"]: (int(m["r"]), int(m["t"]))
+        for m in RATELIMIT.finditer(response.headers.get("RateLimit", ""))
+    }
+
+
+async def assert_rate_limited(response: ClientResponse, policy: str) -> dict[str, Any]:
+    """A 429 problem naming `policy`, with Retry-After (also in the body) and both RateLimit
+    headers, `policy` used up; return the problem."""
+    problem: dict[str, Any] = check_problem(
+        response.status, response.content_type, await response.read(), label="429"
+    )
+    assert response.status == 429
+    assert problem["type"] == PROBLEM_TYPE_BASE + "rate-limited"
+    assert problem["policy"] == policy
+    retry_after = int(response.headers["Retry-After"])
+    assert retry_after >= 1
+    assert problem["retry_after"] == retry_after
+    assert f'"{policy}";q=' in response.headers["RateLimit-Policy"]
+    r, t = remaining(response)[policy]
+    assert r == 0
+    assert t == retry_after
     return problem
 
 

@@ -5,21 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import pytest
 import redis.asyncio as redis
-from aiohttp import ClientResponse, web
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
-from apicheck import bearer, check_problem, internal_client, mint_session
+from apicheck import assert_rate_limited, bearer, internal_client, mint_session, remaining
 
 from service.app import create_app
 from service.config import Settings
 from service.dev.embedded import EmbeddedRedis
-from service.web.problems import PROBLEM_TYPE_BASE
 from service.web.ratelimit import (
     Limit,
     LocalLimiter,
@@ -33,7 +31,6 @@ from service.web.request import parse_networks
 Client = TestClient[web.Request, web.Application]
 ClientFactory = Callable[..., AbstractAsyncContextManager[Client]]
 
-RATELIMIT = re.compile(r'"(?P<name>[a-z]+)";r=(?P<r>\d+);t=(?P<t>\d+)')
 WRONG_LOGIN = {"login": "nobody", "password": "not the password at all"}
 
 
@@ -48,32 +45,6 @@ def limited(settings: Settings) -> ClientFactory:
             yield client
 
     return make
-
-
-def remaining(response: ClientResponse) -> dict[str, tuple[int, int]]:
-    """The RateLimit header as {policy: (r, t)}."""
-    return {
-        m["name"]: (int(m["r"]), int(m["t"]))
-        for m in RATELIMIT.finditer(response.headers.get("RateLimit", ""))
-    }
-
-
-async def assert_rate_limited(response: ClientResponse, policy: str) -> dict[str, Any]:
-    """A 429 problem naming `policy`, with Retry-After and both RateLimit headers."""
-    problem: dict[str, Any] = check_problem(
-        response.status, response.content_type, await response.read(), label="429"
-    )
-    assert response.status == 429
-    assert problem["type"] == PROBLEM_TYPE_BASE + "rate-limited"
-    assert problem["policy"] == policy
-    retry_after = int(response.headers["Retry-After"])
-    assert retry_after >= 1
-    assert problem["retry_after"] == retry_after
-    assert f'"{policy}";q=' in response.headers["RateLimit-Policy"]
-    r, t = remaining(response)[policy]
-    assert r == 0
-    assert t == retry_after
-    return problem
 
 
 # ---- headers and 429 -----------------------------------------------------------------------------

@@ -13,14 +13,13 @@ import asyncpg
 import pytest
 from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient, TestServer
-from apicheck import PASSWORD, check_problem, sign_up
+from apicheck import PASSWORD, assert_rate_limited, sign_up
 
 from service.app import create_app
 from service.config import Settings
 from service.dev.embedded import EmbeddedRedis
 from service.domain.passwords import hash_password
 from service.store.queries import users as user_queries
-from service.web.problems import PROBLEM_TYPE_BASE
 from service.web.ratelimit import RateLimiter
 
 Client = TestClient[web.Request, web.Application]
@@ -67,22 +66,6 @@ async def sign_in(
     )
 
 
-async def assert_throttled(response: ClientResponse, policy: str) -> dict[str, Any]:
-    """A 429 problem naming `policy`, with a Retry-After it also gives in its body, and the
-    policy among the RateLimit-Policy items."""
-    problem: dict[str, Any] = check_problem(
-        response.status, response.content_type, await response.read(), label="throttled"
-    )
-    assert response.status == 429
-    assert problem["type"] == PROBLEM_TYPE_BASE + "rate-limited"
-    assert problem["policy"] == policy
-    retry_after = int(response.headers["Retry-After"])
-    assert retry_after >= 1
-    assert problem["retry_after"] == retry_after
-    assert f'"{policy}";q=' in response.headers["RateLimit-Policy"]
-    return problem
-
-
 async def lock_events(conn: asyncpg.Connection) -> list[dict[str, Any]]:
     """The auth.account_locked audit events, oldest first, with `details` decoded."""
     rows = await conn.fetch(
@@ -120,10 +103,10 @@ async def test_the_eleventh_wrong_password_from_one_address_is_throttled(client:
         response = await sign_in(client, WRONG)
         assert response.status == 401
         assert response.headers["RateLimit-Policy"] == '"auth";q=10;w=60'
-    await assert_throttled(await sign_in(client, WRONG), "auth")
+    await assert_rate_limited(await sign_in(client, WRONG), "auth")
     # The right password does not get through either, nor does any other login.
-    await assert_throttled(await sign_in(client, PASSWORD), "auth")
-    await assert_throttled(await sign_in(client, PASSWORD, login="someone_else"), "auth")
+    await assert_rate_limited(await sign_in(client, PASSWORD), "auth")
+    await assert_rate_limited(await sign_in(client, PASSWORD, login="someone_else"), "auth")
 
 
 async def test_registration_is_limited_per_address(client: Client) -> None:
@@ -131,7 +114,7 @@ async def test_registration_is_limited_per_address(client: Client) -> None:
         weak = await client.post("/v1/auth/register", json={"username": "x"})
         assert weak.status == 422  # refused bodies count too
     over = await client.post("/v1/auth/register", json={"username": "x"})
-    await assert_throttled(over, "auth")
+    await assert_rate_limited(over, "auth")
 
 
 # ---- many addresses, one account -----------------------------------------------------------------
@@ -143,12 +126,14 @@ async def test_the_eleventh_wrong_password_from_many_addresses_locks_the_account
     for n in range(10):
         response = await sign_in(proxied, WRONG, headers=from_ip(n))
         assert response.status == 401
-    problem = await assert_throttled(await sign_in(proxied, WRONG, headers=from_ip(10)), "account")
+    problem = await assert_rate_limited(
+        await sign_in(proxied, WRONG, headers=from_ip(10)), "account"
+    )
     assert "locked" in problem["detail"]
     assert 600 <= problem["retry_after"] <= 900  # until the oldest failure is 15 minutes old
     # Locked for the right password too, from yet another address, by email as by username.
-    await assert_throttled(await sign_in(proxied, PASSWORD, headers=from_ip(11)), "account")
-    await assert_throttled(
+    await assert_rate_limited(await sign_in(proxied, PASSWORD, headers=from_ip(11)), "account")
+    await assert_rate_limited(
         await sign_in(proxied, PASSWORD, login="ADA@example.org", headers=from_ip(12)), "account"
     )
     # One audit event, when the tenth failure locked it.
@@ -171,7 +156,7 @@ async def test_an_unknown_login_is_locked_the_same_way(
     """A lock says nothing about whether the account exists."""
     for n in range(10):
         assert (await sign_in(proxied, WRONG, login="nobody", headers=from_ip(n))).status == 401
-    problem = await assert_throttled(
+    problem = await assert_rate_limited(
         await sign_in(proxied, WRONG, login="nobody", headers=from_ip(10)), "account"
     )
     assert "locked" in problem["detail"]
@@ -186,7 +171,7 @@ async def test_a_right_password_forgives_earlier_failures(proxied: Client) -> No
     assert (await sign_in(proxied, PASSWORD, headers=from_ip(9))).status == 200
     for n in range(10, 20):
         assert (await sign_in(proxied, WRONG, headers=from_ip(n))).status == 401
-    await assert_throttled(await sign_in(proxied, WRONG, headers=from_ip(20)), "account")
+    await assert_rate_limited(await sign_in(proxied, WRONG, headers=from_ip(20)), "account")
 
 
 # ---- PATCH /v1/me --------------------------------------------------------------------------------
@@ -203,10 +188,12 @@ async def test_current_password_checks_count_as_sign_in_attempts(
         response = await client.patch("/v1/me", json=change, headers=ada.headers)
         assert response.status == 422
     over = await client.patch("/v1/me", json=change, headers=ada.headers)
-    await assert_throttled(over, "account")
+    await assert_rate_limited(over, "account")
     right = change | {"current_password": PASSWORD}
-    await assert_throttled(await client.patch("/v1/me", json=right, headers=ada.headers), "account")
-    await assert_throttled(await sign_in(client, PASSWORD), "account")
+    await assert_rate_limited(
+        await client.patch("/v1/me", json=right, headers=ada.headers), "account"
+    )
+    await assert_rate_limited(await sign_in(client, PASSWORD), "account")
     (event,) = await lock_events(conn)
     assert str(event["target_id"]) == str(event["actor_id"]) == ada.user["id"]
     assert event["details"]["via"] == "password_change"
@@ -221,7 +208,7 @@ async def test_failed_sign_ins_and_password_checks_share_the_count(proxied: Clie
         assert (await sign_in(proxied, WRONG, headers=from_ip(n))).status == 401
         response = await proxied.patch("/v1/me", json=change, headers=ada.headers)
         assert response.status == 422
-    await assert_throttled(await sign_in(proxied, WRONG, headers=from_ip(50)), "account")
+    await assert_rate_limited(await sign_in(proxied, WRONG, headers=from_ip(50)), "account")
 
 
 # ---- without Redis -------------------------------------------------------------------------------
@@ -237,6 +224,6 @@ async def test_with_redis_down_each_process_still_locks_the_account(
     try:
         for n in range(10):
             assert (await sign_in(proxied, WRONG, headers=from_ip(n))).status == 401
-        await assert_throttled(await sign_in(proxied, PASSWORD, headers=from_ip(10)), "account")
+        await assert_rate_limited(await sign_in(proxied, PASSWORD, headers=from_ip(10)), "account")
     finally:
         redis_server.start()
