@@ -3,6 +3,7 @@ vectors, passages, content hashes, the backfill, and failing jobs dead-lettered.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import uuid
@@ -13,6 +14,7 @@ import numpy as np
 import pytest
 from apicheck import run_due_jobs
 
+from service import cli
 from service.config import ROOT
 from service.domain import embeddings
 from service.domain.minilm import DIMENSIONS, MODEL_NAME
@@ -182,3 +184,22 @@ async def test_make_runs_first_start_queues_a_job_per_row_without_an_embedding(
     assert await run_due_jobs(worker, wconn, pool) == 2
     assert await conn.fetchval("SELECT count(*) FROM ghost_embeddings") == 2
     assert await embeddings.enqueue_missing(wconn) == 0
+
+
+def test_the_embed_command_backfills_with_a_progress_line(
+    migrated_dsn: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async def add() -> None:
+        conn = await asyncpg.connect(migrated_dsn)
+        try:
+            await add_ghost(conn, "grey-lady", "A lady in grey.")
+        finally:
+            await conn.close()
+
+    asyncio.run(add())
+    monkeypatch.setenv("DATABASE_URL", migrated_dsn)
+    assert cli.main(["embed"]) == cli.EXIT_ERROR  # nothing asked
+    assert cli.main(["embed", "--backfill"]) == 0
+    assert "embedded 1/1 rows (" in capsys.readouterr().err
+    assert cli.main(["embed", "--backfill"]) == 0
+    assert "embedded 0/0 rows" in capsys.readouterr().err
