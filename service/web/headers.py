@@ -16,11 +16,12 @@ check for HSTS.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Final
 
 from aiohttp import web
 
-from service.web.request import is_secure
+from service.web.request import TRUSTED_PROXIES, is_secure
 
 SERVER: Final = "ghostypedia"
 EVERY_RESPONSE: Final = {
@@ -36,16 +37,22 @@ DEFAULT_CSP: Final = "default-src 'none'; frame-ancestors 'none'"
 HSTS: Final = "max-age=31536000"
 
 
-async def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
-    """The headers above, on one response about to be sent."""
-    headers = response.headers
-    headers.update(EVERY_RESPONSE)
-    if CSP not in headers:
-        headers[CSP] = DEFAULT_CSP
-    if is_secure(request):
-        headers["Strict-Transport-Security"] = HSTS
+def security_headers(
+    app: web.Application,
+) -> Callable[[web.Request, web.StreamResponse], Awaitable[None]]:
+    """The `on_response_prepare` receiver of `app`, adding the headers above."""
+    trusted = app.get(TRUSTED_PROXIES, ())  # read once: set before the app is set up
+
+    async def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
+        headers = response.headers
+        headers.update(EVERY_RESPONSE)
+        headers.setdefault(CSP, DEFAULT_CSP)
+        if is_secure(request, trusted):
+            headers["Strict-Transport-Security"] = HSTS
+
+    return add_security_headers
 
 
 def setup(app: web.Application) -> None:
-    """Add the headers to every response of `app`."""
-    app.on_response_prepare.append(add_security_headers)
+    """Add the headers to every response of `app` (after TRUSTED_PROXIES is set)."""
+    app.on_response_prepare.append(security_headers(app))

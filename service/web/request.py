@@ -88,20 +88,23 @@ def client_address(
     return client
 
 
-def is_secure(request: web.Request) -> bool:
-    """Whether the client reached us over HTTPS: TLS on this socket, or a trusted proxy
-    (TRUSTED_PROXIES) saying so in X-Forwarded-Proto (the value the nearest proxy added)."""
+def is_secure(request: web.Request, trusted: Sequence[Network] | None = None) -> bool:
+    """Whether the client reached us over HTTPS: TLS on this socket, or a trusted proxy saying
+    so in X-Forwarded-Proto (the last value: the one the nearest proxy added). `trusted`
+    defaults to the app's TRUSTED_PROXIES; with none, the header is never read."""
     if request.secure:
         return True
-    forwarded = request.headers.get("X-Forwarded-Proto")
-    if forwarded is None:
+    if trusted is None:
+        trusted = request.config_dict.get(TRUSTED_PROXIES, ())
+    if not trusted:
         return False
-    trusted = request.config_dict.get(TRUSTED_PROXIES, ())
+    forwarded = request.headers.getall("X-Forwarded-Proto", ())
+    if not forwarded:
+        return False
     peer = _address(request.remote or "")
-    if not trusted or peer is None or not _in(peer, trusted):
+    if peer is None or not _in(peer, trusted):
         return False
-    nearest = request.headers.getall("X-Forwarded-Proto")[-1].rpartition(",")[2]
-    return nearest.strip().lower() == "https"
+    return forwarded[-1].rpartition(",")[2].strip().lower() == "https"
 
 
 def _address(text: str) -> Address | None:
