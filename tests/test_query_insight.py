@@ -9,7 +9,9 @@ import dataclasses
 import logging
 import re
 import secrets
+import subprocess
 from collections.abc import Iterator
+from typing import Any
 
 import asyncpg
 import pytest
@@ -22,10 +24,13 @@ from service import cli
 from service.app import create_app
 from service.config import ROOT, Settings
 from service.dev import querytop
+from service.dev.embedded import EmbeddedPostgres
+from service.dev.migrations import migrate
 from service.dev.servers import create_database, drop_database
 from service.store import insight
 from service.store.queries import ghosts
 from service.store.queries import insight as insight_queries
+from service.store.schema_check import startup_check
 
 SLOW_LOG = "service.store.slow_query"
 
@@ -222,3 +227,34 @@ async def test_queries_top_says_in_one_line_when_pg_stat_statements_is_missing(
     assert code == cli.EXIT_ERROR
     assert err.count("\n") == 1
     assert err.startswith("error: pg_stat_statements is not installed in 127.0.0.1:")
+
+
+async def test_without_the_library_preloaded_the_service_starts_and_queries_top_says_so(
+    throwaway_postgres: EmbeddedPostgres,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # the server as an external one may be: pg_stat_statements installed, not preloaded
+    start = EmbeddedPostgres._run
+    preload = " -c shared_preload_libraries=pg_stat_statements"
+
+    def without_preload(
+        self: EmbeddedPostgres, args: list[str], **kwargs: Any
+    ) -> subprocess.CompletedProcess[str]:
+        if args[0] == "pg_ctl" and "start" in args:
+            assert any(preload in arg for arg in args)
+            args = [arg.replace(preload, "") for arg in args]
+        return start(self, args, **kwargs)
+
+    monkeypatch.setattr(EmbeddedPostgres, "_run", without_preload)
+    url = await asyncio.to_thread(throwaway_postgres.start)
+    await asyncio.to_thread(migrate, url)  # the extension's migration needs no preload
+    report = await startup_check(url, connect_timeout=10)
+    assert report.ok, report  # every generated query prepares, TopStatements included
+    monkeypatch.setenv("DATABASE_URL", url)
+    capsys.readouterr()
+    code = await asyncio.to_thread(cli.main, ["queries", "top"])
+    err = capsys.readouterr().err
+    assert code == cli.EXIT_ERROR and err.count("\n") == 1
+    assert err.startswith("error: pg_stat_statements is not loaded by the server at 127.0.0.1:")
+    assert "shared_preload_libraries = 'pg_stat_statements'" in err
