@@ -57,15 +57,12 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
-from typing import Final, TypeVar
+from typing import Final, TypeVar, cast
 
-import redis.asyncio as redis
 from aiohttp import web
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 
 from service.config import Settings
-from service.store.redis import BreakerState, PipelinedScripts, RedisHealth, RedisUnavailable
+from service.store.redis import BreakerState, RedisHealth, RedisPipe, RedisUnavailable
 
 log = logging.getLogger("service.cache.engine")
 
@@ -229,6 +226,15 @@ class _Unavailable(Exception):
     """Redis could not be used for this call (down, slow, breaker open, replay pending)."""
 
 
+# What a load starts from, as its caller's lookup found it: nothing yet (look up), Redis
+# unusable (load without it), another caller's lease (wait for its body), or the lease taken
+# (generation, token).
+LOOK_UP: Final = "look up"
+UNAVAILABLE: Final = "unavailable"
+WAIT: Final = "wait"
+_Start = str | tuple[bytes, str]
+
+
 def _ttl_ms(ttl: int) -> int:
     """`ttl` seconds in ms, up to 10% shorter so entries filled together expire apart."""
     ms = ttl * 1000
@@ -242,27 +248,20 @@ class Cache:
     """Cache-aside of JSON bodies in Redis that fails open; see the module docstring."""
 
     def __init__(
-        self,
-        client: redis.Redis,
-        settings: Settings,
-        *,
-        health: RedisHealth | None = None,
-        owns_client: bool = False,
+        self, client: RedisPipe, settings: Settings, *, health: RedisHealth | None = None
     ) -> None:
         self._client = client
-        self._owns_client = owns_client
         self._timeout = settings.cache_timeout
         self._lease_ms = max(1, int(settings.cache_lease_ttl * 1000))
         self._lease_wait = settings.cache_lease_wait
         self._max_pending = settings.cache_max_pending
         # The process's Redis policy; a cache of its own (tests, benchmarks) gets its own.
         self._health = health or RedisHealth.from_settings(settings)
-        # Lookups and stores of concurrent requests share round trips (one pipeline a turn).
-        scripts = PipelinedScripts(client)
-        self._lookup = scripts.script(LOOKUP)
-        self._store = scripts.script(STORE)
-        self._release = scripts.script(RELEASE)
-        self._invalidate = scripts.script(INVALIDATE)
+        # Lookups and stores of concurrent requests share round trips (one write a turn).
+        self._lookup = client.script(LOOKUP)
+        self._store = client.script(STORE)
+        self._release = client.script(RELEASE)
+        self._invalidate = client.script(INVALIDATE)
         self._flights: dict[CacheKey, asyncio.Task[tuple[bytes | None, bool]]] = {}
         # Every fill still running, joinable or not (an invalidation unlists it from _flights).
         self._filling: set[asyncio.Task[tuple[bytes | None, bool]]] = set()
@@ -290,16 +289,14 @@ class Cache:
 
     @classmethod
     def from_settings(cls, settings: Settings, *, health: RedisHealth | None = None) -> Cache:
-        """A cache with its own client on the cache's Redis (REDIS_CACHE_URL, else REDIS_URL):
-        short timeouts and no retries, `health` decides."""
-        client = redis.Redis.from_url(
-            settings.cache_redis_url,
-            socket_timeout=settings.redis_socket_timeout,
-            socket_connect_timeout=settings.redis_socket_timeout,
-            retry=Retry(NoBackoff(), 0),
-            health_check_interval=30,
+        """A cache with its own connection to the cache's Redis (REDIS_CACHE_URL, else
+        REDIS_URL): no retries, a round trip owed longer than CACHE_TIMEOUT drops it, and
+        `health` decides when to call Redis."""
+        return cls(
+            RedisPipe(settings.cache_redis_url, timeout=settings.cache_timeout),
+            settings,
+            health=health,
         )
-        return cls(client, settings, health=health, owns_client=True)
 
     # ---- state ----
 
@@ -310,7 +307,7 @@ class Cache:
 
     async def ping(self) -> None:
         """PING the cache's Redis (for /health/ready); raises when it does not answer."""
-        await self._client.ping()
+        await self._client.call("PING")
 
     @property
     def breaker_state(self) -> BreakerState:
@@ -363,11 +360,33 @@ class Cache:
         self._known.add(key.namespace)
         flight = self._flights.get(key)
         if flight is None or flight.done():
-            flight, loaded = self._fly(key, ttl, negative_ttl, load)
-            if early:
-                return await asyncio.shield(loaded)
-            body, _ = await asyncio.shield(flight)
-            return body
+            # The lookup runs in the caller: a hit, the usual answer, costs no task.
+            token = f"{_TOKEN_PREFIX}{next(_TOKEN_COUNTER):x}"
+            start: _Start
+            try:
+                reply = await self._redis(
+                    partial(
+                        self._lookup,
+                        keys=[generation_key(key.namespace)],
+                        args=[key.prefix, key.suffix, token, self._lease_ms],
+                    )
+                )
+            except _Unavailable:
+                start = UNAVAILABLE
+            else:
+                status = reply[1]
+                if status == b"hit":
+                    self.hits += 1
+                    return None if reply[2] == NOT_FOUND else cast(bytes, reply[2])
+                start = (reply[0], token) if status == b"lease" else WAIT
+                # Waiting on a lease: another caller here may hold it (same turn's lookups).
+                flight = self._flights.get(key) if start == WAIT else None
+            if flight is None or flight.done():
+                flight, loaded = self._fly(key, ttl, negative_ttl, load, start)
+                if early:
+                    return await asyncio.shield(loaded)
+                body, _ = await asyncio.shield(flight)
+                return body
         self.coalesced += 1
         body, confirmed = await asyncio.shield(flight)
         if confirmed:
@@ -376,17 +395,18 @@ class Cache:
         # process invalidated it since. Join or start a load that begins after this call.
         flight = self._flights.get(key)
         if flight is None or flight.done():
-            flight, _ = self._fly(key, ttl, negative_ttl, load)
+            flight, _ = self._fly(key, ttl, negative_ttl, load, LOOK_UP)
         body, _ = await asyncio.shield(flight)
         return body
 
     def _fly(
-        self, key: CacheKey, ttl: int, negative_ttl: int, load: Loader
+        self, key: CacheKey, ttl: int, negative_ttl: int, load: Loader, start: _Start
     ) -> tuple[asyncio.Task[tuple[bytes | None, bool]], asyncio.Future[bytes | None]]:
         """Start the one in-process load of `key` that concurrent callers share: the task
-        (body, confirmed) they join, and a future that holds the body as soon as it is known."""
+        (body, confirmed) they join, and a future that holds the body as soon as it is known.
+        `start` is what the caller's lookup found."""
         loaded: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
-        flight = asyncio.create_task(self._fill(key, ttl, negative_ttl, load, loaded))
+        flight = asyncio.create_task(self._fill(key, ttl, negative_ttl, load, loaded, start))
         self._flights[key] = flight
         self._filling.add(flight)
         flight.add_done_callback(partial(self._landed, key, loaded))
@@ -419,39 +439,48 @@ class Cache:
         negative_ttl: int,
         load: Loader,
         loaded: asyncio.Future[bytes | None],
+        start: _Start,
     ) -> tuple[bytes | None, bool]:
         """(body, whether Redis confirmed no invalidation ran while it was loaded)."""
-        token = f"{_TOKEN_PREFIX}{next(_TOKEN_COUNTER):x}"
-        deadline = time.monotonic() + self._lease_wait
-        waited = False
-        try:
-            while True:
-                reply = await self._redis(
-                    partial(
-                        self._lookup,
-                        keys=[generation_key(key.namespace)],
-                        args=[key.prefix, key.suffix, token, self._lease_ms],
-                    )
-                )
-                generation, status = reply[0], reply[1]
-                if status == b"hit":
-                    self.hits += 1
-                    return (None if reply[2] == NOT_FOUND else bytes(reply[2])), True
-                if status == b"lease":
-                    break
-                if time.monotonic() >= deadline:
-                    # The holder is slow or gone: answer from the loader and leave the store
-                    # to the holder. Without the lease nothing checks this load against
-                    # invalidations, so it is unconfirmed.
-                    self.misses += 1
-                    return await self._load(load), False
-                if not waited:
-                    waited = True
-                    self.lease_waits += 1
-                await asyncio.sleep(LEASE_POLL)
-        except _Unavailable:
+        if start == UNAVAILABLE:
             self.bypassed += 1
             return await self._load(load), True
+        if isinstance(start, tuple):
+            generation, token = start
+        else:
+            token = f"{_TOKEN_PREFIX}{next(_TOKEN_COUNTER):x}"
+            deadline = time.monotonic() + self._lease_wait
+            waited = False
+            try:
+                while True:
+                    if start == WAIT:
+                        if time.monotonic() >= deadline:
+                            # The holder is slow or gone: answer from the loader and leave
+                            # the store to the holder. Without the lease nothing checks this
+                            # load against invalidations, so it is unconfirmed.
+                            self.misses += 1
+                            return await self._load(load), False
+                        if not waited:
+                            waited = True
+                            self.lease_waits += 1
+                        await asyncio.sleep(LEASE_POLL)
+                    reply = await self._redis(
+                        partial(
+                            self._lookup,
+                            keys=[generation_key(key.namespace)],
+                            args=[key.prefix, key.suffix, token, self._lease_ms],
+                        )
+                    )
+                    generation, status = reply[0], reply[1]
+                    if status == b"hit":
+                        self.hits += 1
+                        return (None if reply[2] == NOT_FOUND else cast(bytes, reply[2])), True
+                    if status == b"lease":
+                        break
+                    start = WAIT
+            except _Unavailable:
+                self.bypassed += 1
+                return await self._load(load), True
         self.misses += 1
         entry = key.entry(generation)
         lease = entry + LEASE_SUFFIX
@@ -571,7 +600,8 @@ class Cache:
 
     async def _redis(self, call: Callable[[], Awaitable[T]]) -> T:
         """`call()` after replaying queued invalidations, so no cached read precedes them."""
-        await self._replay()
+        if self._pending:
+            await self._replay()
         return await self._attempt(call)
 
     async def _try(self, call: Callable[[], Awaitable[T]], *, default: T) -> T:
@@ -584,7 +614,7 @@ class Cache:
     async def _attempt(self, call: Callable[[], Awaitable[T]]) -> T:
         """One round trip, bounded by CACHE_TIMEOUT, if the Redis policy lets it go."""
         try:
-            return await self._health.call(self._client, call, within=self._timeout)
+            return await self._health.call(None, call, within=None)
         except RedisUnavailable as exc:
             if exc.skipped:
                 self.skipped += 1
@@ -617,8 +647,7 @@ class Cache:
                 "old bodies until their TTLs",
                 len(self._pending),
             )
-        if self._owns_client:
-            await self._client.aclose()
+        await self._client.close()
 
 
 CACHE = web.AppKey("cache", Cache)
