@@ -384,7 +384,8 @@ class Cache:
             if flight is None or flight.done():
                 flight, loaded = self._fly(key, ttl, negative_ttl, load, start)
                 if early:
-                    return await asyncio.shield(loaded)
+                    # Only this caller awaits `loaded`: cancelling it leaves the flight be.
+                    return await loaded
                 body, _ = await asyncio.shield(flight)
                 return body
         self.coalesced += 1

@@ -161,6 +161,10 @@ class BoundedPool(asyncpg.Pool):
 
     def acquire(self, *, timeout: float | None = None) -> Any:
         """Acquire a connection, waiting at most `timeout` (default: the pool's bound)."""
+        if timeout is None and not self._queue.empty():  # type: ignore[attr-defined]
+            # A free connection is taken without waiting, so no bound is needed, and none is
+            # set: asyncpg bounds an acquire with wait_for, which costs a task per request.
+            return super().acquire()
         return super().acquire(timeout=self.acquire_timeout if timeout is None else timeout)
 
     @asynccontextmanager

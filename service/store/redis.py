@@ -292,7 +292,10 @@ class RedisPipe:
             self._connecting = None
             self._fail_outgoing(RedisConnectionError(f"cannot connect to Redis: {exc}"))
             return
-        # The handshake goes first on the new connection, before every call waiting for it.
+        # The handshake goes first, alone: no call may run on a connection it failed on. It
+        # ends with a PING even when there is nothing to say: a frozen Redis still accepts
+        # connections (the kernel does), and calls sent on one would run late, after their
+        # callers gave up on them (an invalidation applied twice, a store long refused).
         hello: list[tuple[str | int | bytes, ...]] = []
         if params.get("password"):
             user = params.get("username")
@@ -301,20 +304,19 @@ class RedisPipe:
             )
         if params.get("db"):
             hello.append(("SELECT", params["db"]))
+        hello.append(("PING",))
         answers = [loop.create_future() for _ in hello]
-        self._outgoing[:0] = [hiredis.pack_command(c) for c in hello]  # type: ignore[arg-type]
-        self._outgoing_futures[:0] = answers
+        link.send(b"".join(hiredis.pack_command(c) for c in hello), answers)  # type: ignore[arg-type]
+        try:
+            for answer in answers:
+                await answer
+        except REDIS_ERRORS as exc:  # refused (ResponseError), dropped or timed out
+            link.drop(RedisConnectionError(f"Redis handshake failed: {exc}"))
+            self._connecting = None
+            self._fail_outgoing(RedisConnectionError(f"Redis handshake failed: {exc}"))
+            return
         self._link, self._connecting = link, None
         self._flush()
-        for answer in answers:
-            try:
-                await answer
-            except ResponseError as exc:
-                log.warning("Redis refused the connection handshake: %s", exc)
-                link.drop(RedisConnectionError(f"Redis refused the handshake: {exc}"))
-                return
-            except REDIS_ERRORS:
-                return  # the connection dropped; its callers were told
 
     def _fail_outgoing(self, error: Exception) -> None:
         futures, self._outgoing_futures, self._outgoing = self._outgoing_futures, [], []

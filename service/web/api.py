@@ -266,7 +266,9 @@ def respond_tagged(
     match = request.headers.get("If-None-Match")
     if match is not None and etag in {t.strip() for t in match.split(",")}:
         return web.Response(status=304, headers=response_headers)
-    return web.Response(body=body, content_type=JSON_CONTENT_TYPE, headers=response_headers)
+    # The type as a plain header: aiohttp's content_type= parses and rebuilds it each time.
+    response_headers["Content-Type"] = JSON_CONTENT_TYPE
+    return web.Response(body=body, headers=response_headers)
 
 
 def no_content(*, private: bool = True) -> web.Response:
