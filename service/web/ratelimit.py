@@ -294,15 +294,17 @@ class RateLimiter:
         )
 
     @property
-    def enabled(self) -> bool:
-        """Whether any policy the middleware applies is on."""
-        return any(p is not None for p in (self.anonymous, self.user, self.auth))
-
-    @property
     def policies(self) -> list[Policy]:
         """The policies that are on."""
         policies = (self.anonymous, self.user, self.auth, self.account)
         return [p for p in policies if p is not None]
+
+    def may_limit(self, request: web.Request) -> bool:
+        """Whether any policy may apply to `request`: with the defaults (sign-in limits only)
+        a read is let through here, before any work."""
+        if self.user is not None or self.anonymous is not None:
+            return True
+        return self.auth is not None and (request.method, request.path) in AUTH_ROUTES
 
     async def limits_for(self, request: web.Request) -> list[Limit]:
         """The limits a request counts against: its user's or its IP's, and `auth` to sign in."""
@@ -475,7 +477,7 @@ async def ratelimit_middleware(request: web.Request, handler: Handler) -> web.St
     It runs outside the problem middleware, so error responses carry the headers too.
     """
     limiter = request.app.get(RATE_LIMITER)
-    if limiter is None or not limiter.enabled or exempt(request):
+    if limiter is None or not limiter.may_limit(request) or exempt(request):
         return await handler(request)
     limits = await limiter.limits_for(request)
     decisions = await limiter.check(request.app[REDIS], limits, request.app[REDIS_HEALTH])
