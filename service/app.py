@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 
 import redis.asyncio as redis
 from aiohttp import web
+from redis.asyncio.cluster import RedisCluster
 
 from service.cache.engine import CACHE, Cache
 from service.config import SETTINGS, Settings
@@ -33,7 +34,7 @@ from service.handlers import (
 )
 from service.store import insight, replica
 from service.store.db import DATABASE, connect
-from service.store.redis import REDIS, REDIS_HEALTH, RedisHealth
+from service.store.redis import REDIS, REDIS_HEALTH, RedisClient, RedisHealth
 from service.store.schema_check import SCHEMA_CHECK, startup_check
 from service.web import cors, headers, health, metrics, openapi, quotas
 from service.web.health import SERVED_APP, STARTED_AT
@@ -86,12 +87,20 @@ async def replica_ctx(app: web.Application) -> AsyncIterator[None]:
 async def redis_ctx(app: web.Application) -> AsyncIterator[None]:
     """Open the Redis client for the app's lifetime; it connects lazily, so Redis may be down."""
     settings = app[SETTINGS]
-    client = redis.Redis.from_url(
-        settings.redis_url,
-        socket_timeout=settings.redis_socket_timeout,
-        socket_connect_timeout=settings.redis_socket_timeout,
-        health_check_interval=30,
-    )
+    client: RedisClient
+    if settings.redis_cluster:
+        client = RedisCluster.from_url(
+            settings.redis_url,
+            socket_timeout=settings.redis_socket_timeout,
+            socket_connect_timeout=settings.redis_socket_timeout,
+        )
+    else:
+        client = redis.Redis.from_url(
+            settings.redis_url,
+            socket_timeout=settings.redis_socket_timeout,
+            socket_connect_timeout=settings.redis_socket_timeout,
+            health_check_interval=30,
+        )
     app[REDIS] = client
     yield
     await client.aclose()

@@ -64,6 +64,11 @@ class Settings:
         "Redis URL for the cache (may evict: maxmemory with allkeys-lru); unset: the embedded "
         "cache Redis under DATA_DIR/redis-cache when REDIS_URL is unset too, else REDIS_URL",
     )
+    redis_cluster: bool = setting(
+        False,
+        "REDIS_URL and REDIS_CACHE_URL name a node of a Redis Cluster (on|off); the cluster's "
+        "other nodes are found from it",
+    )
     redis_cache_maxmemory: str = setting(
         "64mb", "memory limit of the embedded cache Redis (bytes, or with kb, mb or gb)"
     )

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import redis.asyncio as redis
-
 from service.cache.engine import CacheKey, generation_key
+from service.store.redis import RedisClient
 
 
-async def peek(client: redis.Redis, key: CacheKey) -> bytes | None:
+async def peek(client: RedisClient, key: CacheKey) -> bytes | None:
     """What Redis holds for `key` in its namespace's current generation, as stored."""
     generation = await client.get(generation_key(key.namespace))
     if generation is None:

@@ -218,7 +218,7 @@ async def test_requests_free_up_one_by_one_as_the_window_slides(
 
         store = redis.Redis.from_url(redis_url)
         try:
-            key = "gp:v1:rl:anonymous:127.0.0.1"
+            key = "gp:v1:rl:anonymous:{127.0.0.1}"
             oldest = (await store.zrange(key, 0, 0))[0]
             assert isinstance(oldest, bytes)
             await store.zincrby(key, -60_000_000, oldest)  # 60 s older: out of the window

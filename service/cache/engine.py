@@ -37,9 +37,14 @@ Guarantees, for a write that commits and then calls `invalidate()`:
    durable fix would record invalidations in PostgreSQL in the write's own transaction.
 4. Loaders must read from the primary (`db.primary`): a replica that lags behind the commit
    could hand a post-invalidation load the old rows, and they would be cached for the TTL.
-5. One Redis (or Sentinel) only: the scripts build entry keys from the generation, which a
-   Redis Cluster allows only if a namespace's keys share a hash slot. A Sentinel failover that
-   loses acknowledged writes can lose invalidations, like any other write.
+5. Redis Cluster (REDIS_CLUSTER=on): the namespace is a hash tag (`gp:v1:{<namespace>}:g...`,
+   `gp:v1:gen:{<namespace>}`), so a namespace's entries, leases and generation live in one
+   slot, and the client is a ClusterPipe. LOOKUP and INVALIDATE build entry keys from the
+   generation they read, so they touch keys not in KEYS; Redis 6 does not check that, and
+   Redis 7 allows it within the slot of the declared keys, which the hash tag guarantees.
+   INVALIDATE goes once per namespace (one slot each). A failover that loses acknowledged
+   writes (asynchronous replication, Cluster or Sentinel) can lose invalidations, like any
+   other write. One Redis keeps the untagged keys.
 """
 
 from __future__ import annotations
@@ -62,7 +67,13 @@ from typing import Final, TypeVar, cast
 from aiohttp import web
 
 from service.config import Settings
-from service.store.redis import BreakerState, RedisHealth, RedisPipe, RedisUnavailable
+from service.store.redis import (
+    BreakerState,
+    ClusterPipe,
+    RedisHealth,
+    RedisPipe,
+    RedisUnavailable,
+)
 
 log = logging.getLogger("service.cache.engine")
 
@@ -248,9 +259,17 @@ class Cache:
     """Cache-aside of JSON bodies in Redis that fails open; see the module docstring."""
 
     def __init__(
-        self, client: RedisPipe, settings: Settings, *, health: RedisHealth | None = None
+        self,
+        client: RedisPipe | ClusterPipe,
+        settings: Settings,
+        *,
+        health: RedisHealth | None = None,
     ) -> None:
         self._client = client
+        # On a cluster the namespace is a hash tag: one slot per namespace (docstring, 5).
+        self._tagged = isinstance(client, ClusterPipe)
+        # namespace -> (generation key, entry prefix), built once per namespace.
+        self._names: dict[str, tuple[str, str]] = {}
         self._timeout = settings.cache_timeout
         self._lease_ms = max(1, int(settings.cache_lease_ttl * 1000))
         self._lease_wait = settings.cache_lease_wait
@@ -292,11 +311,20 @@ class Cache:
         """A cache with its own connection to the cache's Redis (REDIS_CACHE_URL, else
         REDIS_URL): no retries, a round trip owed longer than CACHE_TIMEOUT drops it, and
         `health` decides when to call Redis."""
+        pipe = ClusterPipe if settings.redis_cluster else RedisPipe
         return cls(
-            RedisPipe(settings.cache_redis_url, timeout=settings.cache_timeout),
+            pipe(settings.cache_redis_url, timeout=settings.cache_timeout),
             settings,
             health=health,
         )
+
+    def _keys_of(self, namespace: str) -> tuple[str, str]:
+        """(generation key, entry prefix) of `namespace`; tagged on a cluster."""
+        names = self._names.get(namespace)
+        if names is None:
+            tag = f"{{{namespace}}}" if self._tagged else namespace
+            names = self._names[namespace] = (f"{PREFIX}:gen:{tag}", f"{PREFIX}:{tag}:g")
+        return names
 
     # ---- state ----
 
@@ -362,13 +390,14 @@ class Cache:
         if flight is None or flight.done():
             # The lookup runs in the caller: a hit, the usual answer, costs no task.
             token = f"{_TOKEN_PREFIX}{next(_TOKEN_COUNTER):x}"
+            counter, prefix = self._names.get(key.namespace) or self._keys_of(key.namespace)
             start: _Start
             try:
                 reply = await self._redis(
                     partial(
                         self._lookup,
-                        keys=[generation_key(key.namespace)],
-                        args=[key.prefix, key.suffix, token, self._lease_ms],
+                        keys=[counter],
+                        args=[prefix, key.suffix, token, self._lease_ms],
                     )
                 )
             except _Unavailable:
@@ -446,6 +475,7 @@ class Cache:
         if start == UNAVAILABLE:
             self.bypassed += 1
             return await self._load(load), True
+        counter, prefix = self._keys_of(key.namespace)
         if isinstance(start, tuple):
             generation, token = start
         else:
@@ -468,8 +498,8 @@ class Cache:
                     reply = await self._redis(
                         partial(
                             self._lookup,
-                            keys=[generation_key(key.namespace)],
-                            args=[key.prefix, key.suffix, token, self._lease_ms],
+                            keys=[counter],
+                            args=[prefix, key.suffix, token, self._lease_ms],
                         )
                     )
                     generation, status = reply[0], reply[1]
@@ -483,7 +513,7 @@ class Cache:
                 self.bypassed += 1
                 return await self._load(load), True
         self.misses += 1
-        entry = key.entry(generation)
+        entry = f"{prefix}{generation.decode()}{key.suffix}"
         lease = entry + LEASE_SUFFIX
         try:
             body = await self._load(load)
@@ -496,7 +526,7 @@ class Cache:
         stored = await self._try(
             partial(
                 self._store,
-                keys=[generation_key(key.namespace), entry, lease],
+                keys=[counter, entry, lease],
                 args=[
                     generation,
                     token,
@@ -580,10 +610,21 @@ class Cache:
         args: list[str] = []
         for namespace, rest in items:
             for ns in sorted(self._known) if (namespace, rest) == EVERYTHING else [namespace]:
-                keys.append(generation_key(ns))
-                args += [f"{PREFIX}:{ns}:g", f":{rest}" if rest else ""]
-        if keys:
+                counter, prefix = self._keys_of(ns)
+                keys.append(counter)
+                args += [prefix, f":{rest}" if rest else ""]
+        if not keys:
+            return
+        if not self._tagged:
             await self._invalidate(keys=keys, args=args)
+            return
+        # A cluster runs a script on one slot: one call per namespace, all at once.
+        slots: dict[str, tuple[list[str], list[str]]] = {}
+        for i, counter in enumerate(keys):
+            group = slots.setdefault(counter, ([], []))
+            group[0].append(counter)
+            group[1].extend(args[2 * i : 2 * i + 2])
+        await asyncio.gather(*(self._invalidate(keys=k, args=a) for k, a in slots.values()))
 
     def _retry_later(self) -> None:
         """Keep replaying in the background, so other processes stop seeing old bodies soon."""

@@ -27,6 +27,9 @@ What each caller does instead of failing the request:
 
 /health shows the breaker's state (as the cache's), and /metrics counts skipped and failed
 calls per caller.
+
+With REDIS_CLUSTER=on, REDIS is a `redis.asyncio.RedisCluster` (it routes each command by its
+keys' slot and follows MOVED/ASK) and the cache talks through ClusterPipe instead of RedisPipe.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from typing import Any, Final, Literal, TypeVar, cast
 import hiredis
 import redis.asyncio as redis
 from aiohttp import web
+from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.connection import SSLConnection, parse_url
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, RedisError, ResponseError
@@ -56,7 +60,9 @@ log = logging.getLogger("service.store.redis")
 T = TypeVar("T")
 BreakerState = Literal["closed", "open", "half-open"]
 
-REDIS = web.AppKey("redis", redis.Redis)
+# The app's client: one Redis, or a Redis Cluster (REDIS_CLUSTER=on).
+RedisClient = redis.Redis | RedisCluster
+REDIS: Final = web.AppKey[RedisClient]("redis")
 
 # What Redis being slow, down or refusing looks like (TimeoutError is an OSError).
 REDIS_ERRORS: Final = (RedisError, OSError)
@@ -163,7 +169,7 @@ class RedisHealth:
 
     async def call(
         self,
-        client: redis.Redis | None,
+        client: RedisClient | None,
         work: Callable[[], Awaitable[T]],
         *,
         within: float | None,
@@ -187,7 +193,7 @@ class RedisHealth:
                     result = await work()
         except REDIS_ERRORS as exc:
             self._failed_at = self._unavailable_at = time.monotonic()
-            if client is not None and isinstance(exc, RedisConnectionError):
+            if isinstance(client, redis.Redis) and isinstance(exc, RedisConnectionError):
                 # The server closed this connection (restart, failover): the idle ones in the
                 # pool are dead too, and each would fail a call and push the breaker open.
                 with contextlib.suppress(*REDIS_ERRORS):
@@ -334,6 +340,44 @@ class RedisPipe:
         self._fail_outgoing(RedisConnectionError("the Redis client was closed"))
         if self._link is not None:
             self._link.drop(RedisConnectionError("the Redis client was closed"))
+
+
+class ClusterPipe:
+    """RedisPipe's surface (`script`, `call`, `close`) over a Redis Cluster, for the cache.
+
+    redis-py's RedisCluster sends each call to the master of its first key's slot (EVALSHA's
+    keys must share a slot: the cache's keys carry a hash tag per namespace) and follows the
+    cluster's MOVED and ASK redirections. Calls are not auto-pipelined; each is bounded by
+    `timeout` here, as RedisPipe bounds its own, and a script a node does not know is sent
+    whole (EVAL) to that node.
+    """
+
+    def __init__(self, url: str, *, timeout: float) -> None:
+        self._timeout = timeout
+        self._client = RedisCluster.from_url(
+            url, socket_timeout=timeout, socket_connect_timeout=timeout
+        )
+
+    def script(self, source: str) -> Callable[..., Awaitable[Any]]:
+        """A coroutine function calling `source` with `keys=` and `args=` (like RedisPipe's)."""
+        sha = hashlib.sha1(source.encode(), usedforsecurity=False).hexdigest()
+
+        async def call(*, keys: Sequence[str], args: Sequence[str | int | bytes]) -> Any:
+            try:
+                return await self.call("EVALSHA", sha, len(keys), *keys, *args)
+            except NoScriptError:
+                return await self.call("EVAL", source, len(keys), *keys, *args)
+
+        return call
+
+    async def call(self, *args: str | int | bytes) -> Any:
+        """One command, routed by its keys, within the timeout."""
+        async with asyncio.timeout(self._timeout):
+            return await self._client.execute_command(*args)
+
+    async def close(self) -> None:
+        """Close every node's connections."""
+        await self._client.aclose()
 
 
 class _Link(asyncio.Protocol):

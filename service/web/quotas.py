@@ -19,12 +19,11 @@ from functools import partial
 from typing import Final, Protocol
 
 import msgspec
-import redis.asyncio as redis
 from aiohttp import web
 
 from service.config import SETTINGS, Settings
 from service.store.queries.enums import UsersTier
-from service.store.redis import REDIS, REDIS_HEALTH, RedisHealth, RedisUnavailable
+from service.store.redis import REDIS, REDIS_HEALTH, RedisClient, RedisHealth, RedisUnavailable
 from service.web.metrics import METRICS
 from service.web.problems import Problem, unavailable
 
@@ -91,7 +90,7 @@ def check_settings(settings: Settings) -> None:
 
 
 async def consume(
-    target: web.Application | redis.Redis,
+    target: web.Application | RedisClient,
     user: QuotaUser,
     action: str,
     *,

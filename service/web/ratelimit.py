@@ -17,7 +17,8 @@ those two would cost every request, cached reads included, a Redis round trip mo
 Anonymous views and shares are counted once per client IP and item per window
 (ANONYMOUS_INTERACTION_WINDOW, `first_in_window`), so one client cannot move trending.
 
-`/health*` and `/metrics` are exempt. Each subject has a sorted set `gp:v1:rl:<policy>:<subject>`
+`/health*` and `/metrics` are exempt. Each subject has a sorted set
+`gp:v1:rl:<policy>:{<subject>}` (a hash tag: a subject's sets share a Redis Cluster slot)
 of the requests it made in the last window, scored by Redis server time in microseconds (one
 clock for every process). One Lua script trims the sets, and counts the request in all of them
 or, when any is full, in none: a rejected request uses up nothing. A set holds at most `quota`
@@ -38,11 +39,17 @@ counted by an in-process limiter with the same policy, so each process still lim
 attempts (and de-duplicates anonymous interactions in its own memory).
 
 IPv6 clients are limited per /64, which is what one host is usually given.
+
+On a Redis Cluster the script runs once per subject (a signed-in user signing in again counts
+against the user's limit and the IP's `auth`): a request one subject refuses is still counted
+against the other subject's limits.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import ipaddress
 import logging
@@ -55,12 +62,12 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Final
 
-import redis.asyncio as redis
 from aiohttp import web
+from redis.asyncio.cluster import RedisCluster
 from redis.commands.core import AsyncScript
 
 from service.config import Settings
-from service.store.redis import REDIS, REDIS_HEALTH, RedisHealth, RedisUnavailable
+from service.store.redis import REDIS, REDIS_HEALTH, RedisClient, RedisHealth, RedisUnavailable
 from service.web.auth import current_user
 from service.web.problems import Problem, problem_response
 from service.web.request import Handler, Network, client_address, parse_networks
@@ -158,7 +165,7 @@ class Limit:
     @property
     def key(self) -> str:
         """The Redis key of the subject's sliding log."""
-        return f"{KEY_PREFIX}:{self.policy.name}:{self.subject}"
+        return f"{KEY_PREFIX}:{self.policy.name}:{{{self.subject}}}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,11 +332,13 @@ class RateLimiter:
         return limits
 
     async def check(
-        self, client: redis.Redis, limits: Sequence[Limit], health: RedisHealth
+        self, client: RedisClient, limits: Sequence[Limit], health: RedisHealth
     ) -> list[Decision]:
         """Count a request against `limits` in Redis, or fall back when Redis cannot answer."""
         if not limits:
             return []
+        if isinstance(client, RedisCluster) and len({lim.subject for lim in limits}) > 1:
+            return await self._check_per_subject(client, limits, health)
         script = self._script_for(client)
         keys = [limit.key for limit in limits]
         args: list[str | int] = [secrets.token_hex(6)]
@@ -345,7 +354,21 @@ class RateLimiter:
             return self._without_redis(limits)
         return _decisions(limits, raw)
 
-    async def forget(self, client: redis.Redis, limit: Limit, health: RedisHealth) -> None:
+    async def _check_per_subject(
+        self, client: RedisClient, limits: Sequence[Limit], health: RedisHealth
+    ) -> list[Decision]:
+        """`check` on a cluster, one script per subject (one slot each); allowed if all are."""
+        subjects: dict[str, list[Limit]] = {}
+        for limit in limits:
+            subjects.setdefault(limit.subject, []).append(limit)
+        answers = await asyncio.gather(
+            *(self.check(client, group, health) for group in subjects.values())
+        )
+        found = {d.limit: d for decisions in answers for d in decisions}
+        allowed = all(d.allowed for d in found.values())
+        return [dataclasses.replace(found[limit], allowed=allowed) for limit in limits]
+
+    async def forget(self, client: RedisClient, limit: Limit, health: RedisHealth) -> None:
         """Empty one subject's log, in Redis and in this process."""
         self.local.forget(limit.key)
         with contextlib.suppress(RedisUnavailable):  # else the failures age out of the window
@@ -354,7 +377,7 @@ class RateLimiter:
             )
 
     async def first_in_window(
-        self, client: redis.Redis, health: RedisHealth, key: str, value: str, window: int
+        self, client: RedisClient, health: RedisHealth, key: str, value: str, window: int
     ) -> str | None:
         """Claim `key` for `window` seconds with `value`: None for the first caller, else the
         value already claimed. Without Redis, this process's memory decides."""
@@ -369,7 +392,7 @@ class RateLimiter:
         return None if held is None else held.decode() if isinstance(held, bytes) else str(held)
 
     async def replace_claim(
-        self, client: redis.Redis, health: RedisHealth, key: str, value: str | None
+        self, client: RedisClient, health: RedisHealth, key: str, value: str | None
     ) -> None:
         """Change what a claimed key holds, keeping its expiry; None drops the claim."""
         try:
@@ -396,7 +419,7 @@ class RateLimiter:
             decisions.append(counted.get(limit) or Decision(limit, True, known=False))
         return decisions
 
-    def _script_for(self, client: redis.Redis) -> AsyncScript:
+    def _script_for(self, client: RedisClient) -> AsyncScript:
         if self._script is None or self._script.registered_client is not client:
             self._script = client.register_script(SLIDING_WINDOW)
         return self._script
