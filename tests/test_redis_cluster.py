@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import socket
 import subprocess
@@ -51,17 +52,24 @@ def _free(port: int) -> bool:
 
 
 class Cluster:
-    """Three redis-server masters, no replicas, in throw-away dirs; a node may be killed and
-    started again (its nodes.conf and append-only file bring back its slots and data)."""
+    """Three redis-server masters, each with `replicas` replicas, in throw-away dirs; a node may
+    be killed and started again (its nodes.conf and append-only file bring back its slots, or
+    its place as a replica, and its data)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, replicas: int = 0) -> None:
         self.root = root
-        self.ports = [cluster_port() for _ in range(3)]
+        self.replicas = replicas
+        self.ports = [cluster_port() for _ in range(3 * (1 + replicas))]
         self.processes: dict[int, subprocess.Popen[bytes]] = {}
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.ports[0]}"
+        """A URL of a node that runs."""
+        return f"redis://127.0.0.1:{self.live[0]}"
+
+    @property
+    def live(self) -> list[int]:
+        return [port for port in self.ports if port in self.processes]
 
     def start_node(self, port: int) -> None:
         directory = self.root / str(port)
@@ -106,7 +114,10 @@ class Cluster:
             self.start_node(port)
         nodes = [f"127.0.0.1:{port}" for port in self.ports]
         created = subprocess.run(
-            [str(redis_bin("redis-cli")), "--cluster", "create", *nodes, "--cluster-yes"],
+            [
+                *(str(redis_bin("redis-cli")), "--cluster", "create", *nodes, "--cluster-yes"),
+                *("--cluster-replicas", str(self.replicas)),
+            ],
             capture_output=True,
             text=True,
             timeout=NO_HANG,
@@ -114,13 +125,17 @@ class Cluster:
         assert created.returncode == 0, created.stdout + created.stderr
         for port in self.ports:
             self.wait(port, "cluster_state:ok", "CLUSTER", "INFO")
+        if self.replicas:  # until every replica has its master's data
+            for port in self.ports:
+                if "role:slave" in self.cli(port, "INFO", "replication"):
+                    self.wait(port, "master_link_status:up", "INFO", "replication")
 
     def master_of(self, key: str) -> int:
         """The port of the master serving `key`'s slot."""
-        slot = int(self.cli(self.ports[0], "CLUSTER", "KEYSLOT", key))
-        for line in self.cli(self.ports[0], "CLUSTER", "NODES").splitlines():
+        slot = int(self.cli(self.live[0], "CLUSTER", "KEYSLOT", key))
+        for line in self.cli(self.live[0], "CLUSTER", "NODES").splitlines():
             fields = line.split()
-            for part in fields[8:] if "master" in fields[2] else []:
+            for part in fields[8:] if "master" in fields[2] and "fail" not in fields[2] else []:
                 low, _, high = part.partition("-")
                 if int(low) <= slot <= int(high or low):
                     return int(fields[1].split(":")[1].split("@")[0])
@@ -136,15 +151,27 @@ class Cluster:
         for other in self.ports:
             self.wait(other, "cluster_state:ok", "CLUSTER", "INFO")
 
+    def wait_for_failover(self, key: str, dead: int) -> int:
+        """The port of the replica promoted in `dead`'s place for `key`'s slot."""
+        deadline = time.monotonic() + NO_HANG
+        while True:
+            with contextlib.suppress(AssertionError):
+                if (port := self.master_of(key)) != dead:
+                    for other in self.live:
+                        self.wait(other, "cluster_state:ok", "CLUSTER", "INFO")
+                    return port
+            assert time.monotonic() < deadline, "no replica took over"
+            time.sleep(0.05)
+
     def stop(self) -> None:
         for port in list(self.processes):
             self.kill(port)
 
 
 @pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[Cluster]:
-    """A fresh 3-master Redis Cluster for one test."""
-    the_cluster = Cluster(tmp_path)
+def cluster(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Cluster]:
+    """A fresh 3-master Redis Cluster for one test (with replicas: the test's parameter)."""
+    the_cluster = Cluster(tmp_path, getattr(request, "param", 0))
     try:
         the_cluster.start()
         yield the_cluster
@@ -285,6 +312,9 @@ async def test_sessions_rate_limits_and_quotas_on_a_cluster(
     assert refused.value.status == 429
 
 
+@pytest.mark.parametrize(
+    "cluster", [0, 1], ids=["no replicas: it restarts", "a replica takes over"], indirect=True
+)
 async def test_a_killed_master_loses_no_request_and_serves_nothing_stale(
     app_client: TestClient[Any, Any], cluster: Cluster
 ) -> None:
@@ -319,8 +349,13 @@ async def test_a_killed_master_loses_no_request_and_serves_nothing_stale(
     assert not await cache.invalidate(keys=[casper]), "queued: its slot's master is gone"
     assert await cache.get_or_load(casper, ttl=600, load=source.loader("casper")) == b'{"v":2}'
     await asyncio.sleep(1.0)
-    # it comes back with its old data (append-only file): the old body is still in it
-    await asyncio.to_thread(cluster.restart, victim)
+    if cluster.replicas:
+        # its replica, which holds the old body, is promoted (the cluster's own failover)
+        promoted = await asyncio.to_thread(cluster.wait_for_failover, "gp:v1:gen:{ghosts}", victim)
+        assert promoted != victim
+    else:
+        # it comes back with its old data (append-only file): the old body is still in it
+        await asyncio.to_thread(cluster.restart, victim)
     assert await cache.get_or_load(casper, ttl=600, load=source.loader("casper")) == b'{"v":2}'
     async with asyncio.timeout(NO_HANG):
         while cache.pending_invalidations:  # every read meanwhile is fresh too
