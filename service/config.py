@@ -312,6 +312,13 @@ class Settings:
                 f"at most SEARCH_COUNT_CAP ({self.search_count_cap})",
                 sources.get("search_candidate_cap", "default"),
             )
+        if self.redis_cluster and not self.redis_url:
+            raise SettingError(
+                "REDIS_CLUSTER",
+                raws.get("redis_cluster", "true"),
+                "off unless REDIS_URL names a cluster node (the embedded Redis is one node)",
+                sources.get("redis_cluster", "default"),
+            )
         internal_ports = range(self.internal_port, self.internal_port + self.workers)
         if self.internal_port and (self.port in internal_ports or internal_ports[-1] > 65535):
             raise SettingError(

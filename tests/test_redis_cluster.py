@@ -23,7 +23,7 @@ from test_cache import config
 
 from service.app import create_app
 from service.cache.engine import CACHE, Cache, CacheKey
-from service.config import Settings
+from service.config import SettingError, Settings
 from service.dev.embedded import free_port, redis_bin
 from service.store.queries.enums import UsersTier
 from service.web import quotas
@@ -290,6 +290,8 @@ async def test_sessions_rate_limits_and_quotas_on_a_cluster(
         me = await client.get("/v1/me", headers=rita.headers)
         assert me.status == 200, await me.text()
     assert client.app[CACHE].hits >= 1, "the session came from the cache"
+    ready = await client.get("/health/ready")
+    assert ready.status == 200, await ready.text()
     # a signed-in user signing in: the user's limit and the IP's `auth`, two subjects (slots)
     login = await client.post(
         "/v1/auth/login",
@@ -375,3 +377,9 @@ async def test_a_killed_master_loses_no_request_and_serves_nothing_stale(
     served = sum(await asyncio.gather(*workers))
     assert failed == [], f"{len(failed)} of {served} requests failed: {set(failed)}"
     assert served > 0 and cache.errors > 0, "the cache did meet the dead master"
+
+
+def test_a_cluster_needs_its_url() -> None:
+    with pytest.raises(SettingError, match="REDIS_CLUSTER"):
+        Settings(redis_cluster=True).validate()
+    Settings(redis_cluster=True, redis_url="redis://127.0.0.1:7000").validate()
