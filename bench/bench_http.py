@@ -29,6 +29,7 @@ import json
 import os
 import platform
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -151,6 +152,25 @@ async def cache_counts(base_url: str) -> tuple[float, float]:
     return hits, misses
 
 
+def internal_ports(workers: int) -> int:
+    """The first of `workers` consecutive free ports: worker n's internal listener takes
+    INTERNAL_PORT+n, and a port next to a free one may be taken."""
+    while True:
+        first = free_port()
+        if all(bindable(first + n) for n in range(1, workers)):
+            return first
+
+
+def bindable(port: int) -> bool:
+    """Whether nothing listens on 127.0.0.1:`port`."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 @contextmanager
 def serving(target: Target, port: int, internal_port: int = 0) -> Iterator[int]:
     """The target's process on `port` (the service's internal listener on `internal_port`,
@@ -200,7 +220,7 @@ def measure(
     bump_first: tuple[str, ...] = (),
 ) -> Row:
     """Start the target, warm it on `warm`, load it with `paths`, stop it; count what it cost."""
-    port, internal_port = free_port(), free_port()
+    port, internal_port = free_port(), internal_ports(int(target.env.get("WORKERS", "1")))
     url = f"http://127.0.0.1:{port}"
     # Worker 0's /metrics; with WORKERS=2 the hit ratio is that worker's.
     internal = f"http://127.0.0.1:{internal_port}"
