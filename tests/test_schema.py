@@ -251,6 +251,23 @@ VALID: Final[dict[str, dict[str, str]]] = {
         "kind": "'retention.jobs'",
         "run_every": "interval '1 hour'",
     },
+    "ghost_embeddings": {
+        "ghost_entity_id": ":ghost",
+        "content_hash": "sha256('x')",
+        "embedding": "array_fill(0.05::real, ARRAY[384])::vector",
+    },
+    "story_embeddings": {
+        "story_id": ":story",
+        "content_hash": "sha256('x')",
+        "embedding": "array_fill(0.05::real, ARRAY[384])::vector",
+    },
+    "passages": {
+        "ghost_entity_id": ":ghost",
+        "position": "0",
+        "body": "'A grey lady walks the long gallery.'",
+        "content_hash": "sha256('x')",
+        "embedding": "array_fill(0.05::real, ARRAY[384])::vector",
+    },
 }
 
 # Tables whose rows point at exactly one of a ghost entity or a story.
@@ -333,6 +350,7 @@ TOO_MANY_TAGS = "array_fill('tag'::text, ARRAY[33])"
 NO_TARGET: Final[dict[str, str | None]] = {"ghost_entity_id": None}
 BOTH_TARGETS: Final[dict[str, str | None]] = {"story_id": ":story"}
 MISSING = "gen_random_uuid()"
+SHORT = "'\\x00'::bytea"  # a digest that is not 32 bytes
 
 CASES: Final[list[Case]] = [
     # users
@@ -818,6 +836,39 @@ CASES: Final[list[Case]] = [
     check("job_schedules: zero interval", "job_schedules_run_every_check", run_every="'0'"),
     check("job_schedules: payload not an object", "job_schedules_payload_check", payload="'[]'"),
     unique("job_schedules: name taken", "job_schedules_name_key", first={}, kind="'other'"),
+    # embeddings and passages
+    check(
+        "ghost_embeddings: short hash", "ghost_embeddings_content_hash_check", content_hash=SHORT
+    ),
+    foreign_key(
+        "ghost_embeddings: missing entity",
+        "ghost_embeddings_ghost_entity_id_fkey",
+        ghost_entity_id=MISSING,
+    ),
+    check(
+        "story_embeddings: short hash", "story_embeddings_content_hash_check", content_hash=SHORT
+    ),
+    foreign_key(
+        "story_embeddings: missing story", "story_embeddings_story_id_fkey", story_id=MISSING
+    ),
+    check("passages: no owner", "passages_owner_check", ghost_entity_id=None),
+    check("passages: two owners", "passages_owner_check", story_id=":story"),
+    check("passages: negative position", "passages_position_check", position="-1"),
+    check("passages: empty body", "passages_body_check", body="''"),
+    check("passages: short hash", "passages_content_hash_check", content_hash=SHORT),
+    foreign_key(
+        "passages: missing entity", "passages_ghost_entity_id_fkey", ghost_entity_id=MISSING
+    ),
+    foreign_key(
+        "passages: missing story", "passages_story_id_fkey", ghost_entity_id=None, story_id=MISSING
+    ),
+    unique("passages: entity position taken", "passages_ghost_entity_id_position_key"),
+    unique(
+        "passages: story position taken",
+        "passages_story_id_position_key",
+        ghost_entity_id=None,
+        story_id=":story",
+    ),
 ]
 
 # Rules no single bad row can reach, with the reason; each has its own test below.
