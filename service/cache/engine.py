@@ -62,7 +62,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
-from typing import Final, TypeVar, cast
+from typing import Any, Final, TypeVar, cast
 
 from aiohttp import web
 
@@ -117,6 +117,11 @@ _TOKEN_COUNTER = itertools.count()
 _CHECKED: set[str] = set()
 # A part made only of these characters is the same quoted or not.
 _UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]+")
+
+
+def _new_token() -> str:
+    """A lease token unique among this process's and others' (see _TOKEN_PREFIX)."""
+    return f"{_TOKEN_PREFIX}{next(_TOKEN_COUNTER):x}"
 
 
 def _quoted(part: str | int | uuid.UUID) -> str:
@@ -326,6 +331,13 @@ class Cache:
             names = self._names[namespace] = (f"{PREFIX}:gen:{tag}", f"{PREFIX}:{tag}:g")
         return names
 
+    def _lookup_of(self, key: CacheKey, token: str) -> Callable[[], Awaitable[Any]]:
+        """The LOOKUP call for `key` with lease token `token`, for `_redis`."""
+        counter, prefix = self._keys_of(key.namespace)
+        return partial(
+            self._lookup, keys=[counter], args=[prefix, key.suffix, token, self._lease_ms]
+        )
+
     # ---- state ----
 
     @property
@@ -389,17 +401,10 @@ class Cache:
         flight = self._flights.get(key)
         if flight is None or flight.done():
             # The lookup runs in the caller: a hit, the usual answer, costs no task.
-            token = f"{_TOKEN_PREFIX}{next(_TOKEN_COUNTER):x}"
-            counter, prefix = self._names.get(key.namespace) or self._keys_of(key.namespace)
+            token = _new_token()
             start: _Start
             try:
-                reply = await self._redis(
-                    partial(
-                        self._lookup,
-                        keys=[counter],
-                        args=[prefix, key.suffix, token, self._lease_ms],
-                    )
-                )
+                reply = await self._redis(self._lookup_of(key, token))
             except _Unavailable:
                 start = UNAVAILABLE
             else:
@@ -479,7 +484,7 @@ class Cache:
         if isinstance(start, tuple):
             generation, token = start
         else:
-            token = f"{_TOKEN_PREFIX}{next(_TOKEN_COUNTER):x}"
+            token = _new_token()
             deadline = time.monotonic() + self._lease_wait
             waited = False
             try:
@@ -495,13 +500,7 @@ class Cache:
                             waited = True
                             self.lease_waits += 1
                         await asyncio.sleep(LEASE_POLL)
-                    reply = await self._redis(
-                        partial(
-                            self._lookup,
-                            keys=[counter],
-                            args=[prefix, key.suffix, token, self._lease_ms],
-                        )
-                    )
+                    reply = await self._redis(self._lookup_of(key, token))
                     generation, status = reply[0], reply[1]
                     if status == b"hit":
                         self.hits += 1
