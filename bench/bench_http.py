@@ -29,7 +29,6 @@ import json
 import os
 import platform
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -47,7 +46,7 @@ import redis.asyncio as redis
 from bench.load import LoadSpec, Throughput, load, process, wait_until_up
 from bench.minimal import express_config
 from service.config import ROOT
-from service.dev.embedded import free_port
+from service.dev.embedded import bindable, free_port
 from service.dev.seed import WORDS
 
 CLOCK_TICKS: Final = os.sysconf("SC_CLK_TCK")
@@ -159,16 +158,6 @@ def internal_ports(workers: int) -> int:
         first = free_port()
         if all(bindable(first + n) for n in range(1, workers)):
             return first
-
-
-def bindable(port: int) -> bool:
-    """Whether nothing listens on 127.0.0.1:`port`."""
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 @contextmanager

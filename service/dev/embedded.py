@@ -52,7 +52,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _bindable(port: int) -> bool:
+def bindable(port: int) -> bool:
     """Whether nothing listens on 127.0.0.1:`port` (so a server may take it)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -175,7 +175,7 @@ class EmbeddedPostgres:
             previous = int(self.port_file.read_text().strip())
         except (FileNotFoundError, ValueError):
             return None
-        return previous if _bindable(previous) else None
+        return previous if bindable(previous) else None
 
     @property
     def initialized(self) -> bool:
@@ -479,7 +479,7 @@ class EmbeddedRedis:
         # Reuse the previous port so clients (and tests restarting Redis) reconnect to it.
         with contextlib.suppress(FileNotFoundError, ValueError):
             previous = int(self.port_file.read_text().strip())
-            if _bindable(previous):
+            if bindable(previous):
                 port = previous
         self.pid_file.unlink(missing_ok=True)
         subprocess.run(
